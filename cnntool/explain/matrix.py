@@ -1,0 +1,211 @@
+"""Read matrices the way students write them, and the few grid helpers the explainers share.
+
+A tensor here is channels × rows × columns as nested tuples (`Tensor`), so the
+explainers stay pure Python. Text syntax: entries separated by spaces or commas,
+rows by `;` or newlines, channels by `;;` (or a blank line in a file). `@path`
+reads a text file or a `.npy` array; a bare word names a lecture sample.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from fractions import Fraction
+from pathlib import Path
+
+from cnntool.errors import CnnToolError
+from cnntool.explain.numbers import Grid, Number, parse_number
+from cnntool.explain.samples import SAMPLES, lookup
+
+Tensor = tuple[Grid, ...]
+
+_WORD = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+
+
+def shape(tensor: Tensor) -> tuple[int, int, int]:
+    """(C, H, W) of a tensor."""
+    return len(tensor), len(tensor[0]), len(tensor[0][0])
+
+
+def _grid_from_rows(rows: list[list[str]], what: str, channel: int, many: bool) -> Grid:
+    where = f"{what}, channel {channel + 1}" if many else what
+    grid: list[tuple[Number, ...]] = []
+    for r, tokens in enumerate(rows):
+        values = []
+        for c, token in enumerate(tokens):
+            value = parse_number(token)
+            if value is None:
+                raise CnnToolError(
+                    f"{where}: {token!r} in row {r + 1}, column {c + 1} is not a number. "
+                    "Use integers, decimals (0.5) or fractions (-1/2), separated by spaces."
+                )
+            values.append(value)
+        grid.append(tuple(values))
+    widths = {len(row) for row in grid}
+    if len(widths) > 1:
+        first = len(grid[0])
+        bad = next(i for i, row in enumerate(grid) if len(row) != first)
+        raise CnnToolError(
+            f"{where}: row {bad + 1} has {len(grid[bad])} entries but row 1 has {first}. "
+            "Every row needs the same number of entries; rows are separated by ';' or newlines."
+        )
+    return tuple(grid)
+
+
+def _split_channels(text: str, from_file: bool) -> list[str]:
+    if from_file:
+        text = "\n".join(line.split("#", 1)[0] for line in text.splitlines())
+        text = re.sub(r"\n\s*\n", ";;", text.strip())
+    return text.split(";;")
+
+
+def _parse_text(text: str, what: str, from_file: bool = False) -> Tensor:
+    blocks = _split_channels(text, from_file)
+    channels: list[Grid] = []
+    for index, block in enumerate(blocks):
+        rows = [line.replace(",", " ").split() for line in re.split(r"[;\n]", block)]
+        rows = [row for row in rows if row]
+        if not rows:
+            raise CnnToolError(
+                f"{what}: channel {index + 1} is empty. Write rows like '1 2; 3 4' and separate channels with ';;'."
+            )
+        channels.append(_grid_from_rows(rows, what, index, len(blocks) > 1))
+    return _check_channels(tuple(channels), what)
+
+
+def _check_channels(tensor: Tensor, what: str) -> Tensor:
+    first = (len(tensor[0]), len(tensor[0][0]))
+    for index, grid in enumerate(tensor):
+        if (len(grid), len(grid[0])) != first:
+            raise CnnToolError(
+                f"{what}: channel {index + 1} is {len(grid)}x{len(grid[0])} but channel 1 is "
+                f"{first[0]}x{first[1]}. All channels must have the same size."
+            )
+    return tensor
+
+
+def _from_nested(data: object, what: str) -> Tensor:
+    """A JSON-style nested list, 2-D (one channel) or 3-D (C×H×W)."""
+    if isinstance(data, list) and data and all(isinstance(row, list) for row in data):
+        if all(isinstance(v, list) for row in data for v in row):
+            channels = data
+        else:
+            channels = [data]
+        blocks = [[[str(v) for v in row] for row in grid] for grid in channels]
+        if any(not grid or any(isinstance(v, list) for v in grid) for grid in channels):
+            raise CnnToolError(f"{what}: expected a 2-D or 3-D nested list of numbers.")
+        tensor = tuple(_grid_from_rows(rows, what, i, len(blocks) > 1) for i, rows in enumerate(blocks))
+        return _check_channels(tensor, what)
+    raise CnnToolError(f"{what}: expected a 2-D or 3-D nested list of numbers like [[1, 2], [3, 4]].")
+
+
+def _load_npy(path: Path, what: str) -> Tensor:
+    import numpy as np  # lazy: only a .npy input pays for numpy
+
+    try:
+        array = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise CnnToolError(f"{what}: cannot read {path} as a .npy array ({exc}).") from None
+    if array.ndim not in (2, 3) or array.size == 0:
+        raise CnnToolError(
+            f"{what}: {path} holds an array of shape {array.shape}; expected H×W or C×H×W (non-empty)."
+        )
+    if array.ndim == 2:
+        array = array[None]
+    if array.dtype.kind in "biu":
+        convert = lambda v: Fraction(int(v))  # noqa: E731
+    elif array.dtype.kind == "f":
+        if not np.isfinite(array).all():
+            raise CnnToolError(f"{what}: {path} contains NaN or infinite values.")
+        convert = float
+    else:
+        raise CnnToolError(f"{what}: {path} has dtype {array.dtype}; expected integers or floats.")
+    return tuple(tuple(tuple(convert(v) for v in row) for row in grid) for grid in array.tolist())
+
+
+def _read_file(name: str, what: str) -> Tensor:
+    path = Path(name).expanduser()
+    if not path.is_file():
+        raise CnnToolError(f"{what}: file {name!r} not found. Give a path after '@', e.g. @examples/feature.txt.")
+    if path.suffix.lower() == ".npy":
+        return _load_npy(path, what)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CnnToolError(f"{what}: cannot read {name!r} as text ({exc}).") from None
+    if not text.strip():
+        raise CnnToolError(f"{what}: file {name!r} is empty.")
+    if text.lstrip().startswith("["):
+        return _parse_json(text, what)
+    return _parse_text(text, what, from_file=True)
+
+
+def _parse_json(text: str, what: str) -> Tensor:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CnnToolError(f"{what}: the nested list does not parse ({exc.msg} at character {exc.pos}).") from None
+    return _from_nested(data, what)
+
+
+def parse_tensor(text: str, what: str = "matrix") -> Tensor:
+    """Text, `@file`, `[[...]]` or a sample name → a C×H×W tensor of exact numbers.
+
+    `what` names the option in error messages (e.g. "--image").
+    """
+    stripped = text.strip()
+    if not stripped:
+        raise CnnToolError(f"{what}: empty matrix. Write rows like '1 2; 3 4', a file as @path, or a sample name.")
+    if stripped.startswith("@"):
+        return _read_file(stripped[1:], what)
+    if stripped.startswith("["):
+        return _parse_json(stripped, what)
+    if _WORD.match(stripped):
+        sample = lookup(stripped)
+        if sample is None:
+            close = difflib.get_close_matches(stripped.lower(), list(SAMPLES), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise CnnToolError(
+                f"{what}: {stripped!r} is not a number or a known sample.{hint} "
+                f"Known samples: {', '.join(SAMPLES)}."
+            )
+        return _parse_text(sample.text, what, from_file=True)
+    return _parse_text(stripped, what)
+
+
+def parse_matrix(text: str, what: str = "matrix") -> Grid:
+    """Like `parse_tensor` but exactly one channel (a kernel for pooling gradients, a dout map)."""
+    tensor = parse_tensor(text, what)
+    if len(tensor) != 1:
+        raise CnnToolError(f"{what}: expected one matrix, got {len(tensor)} channels separated by ';;'.")
+    return tensor[0]
+
+
+# --- grid helpers ------------------------------------------------------------------------
+
+
+def zeros(rows: int, cols: int) -> list[list[Number]]:
+    """A mutable rows×cols grid of exact zeros."""
+    return [[Fraction(0)] * cols for _ in range(rows)]
+
+
+def freeze(grid: list[list[Number]]) -> Grid:
+    """Mutable rows → an immutable Grid."""
+    return tuple(tuple(row) for row in grid)
+
+
+def flip(grid: Grid) -> Grid:
+    """Rotate 180°: what true convolution does to the kernel before sliding it."""
+    return tuple(tuple(reversed(row)) for row in reversed(grid))
+
+
+def shift(grid: Grid, dy: int, dx: int, fill: Number = Fraction(0)) -> Grid:
+    """Move the content down by dy and right by dx (negative: up/left); new cells get `fill`."""
+    rows, cols = len(grid), len(grid[0])
+    return tuple(
+        tuple(
+            grid[r - dy][c - dx] if 0 <= r - dy < rows and 0 <= c - dx < cols else fill for c in range(cols)
+        )
+        for r in range(rows)
+    )
