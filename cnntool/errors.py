@@ -51,5 +51,5 @@ class SpecError(CnnToolError, ValueError):
         return text
 
 
-class ShapeError(CnnToolError, ValueError):
-    """A layer that cannot run on the shape it receives (kernel too large, ...)."""
+class ShapeError(SpecError):
+    """A layer that cannot run on the shape it receives (kernel too large, ...): points at the layer."""

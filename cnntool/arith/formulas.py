@@ -42,7 +42,9 @@ def conv_out_len(size: int, kernel: int, stride: int = 1, padding: Pad = (0, 0),
     return (size + padding[0] + padding[1] - dilation * (kernel - 1) - 1) // stride + 1
 
 
-def conv_exact_len(size: int, kernel: int, stride: int = 1, padding: Pad = (0, 0), dilation: int = 1) -> Fraction:
+def conv_exact_len(
+    size: int, kernel: int, stride: int = 1, padding: Pad = (0, 0), dilation: int = 1
+) -> Fraction:
     """The lecture's (I − F + 2P)/S + 1 without the floor: not an integer means the stride does not fit."""
     return Fraction(size + padding[0] + padding[1] - effective_kernel(kernel, dilation), stride) + 1
 

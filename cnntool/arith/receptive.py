@@ -1,0 +1,71 @@
+"""Receptive field size, jump and start, layer by layer (Araujo et al., Distill 2019).
+
+Forward form: j' = j·s; r' = r + (k_eff − 1)·j; start' = start + ((k_eff − 1)/2 − p_left)·j,
+with start the 0-based input coordinate of the centre of the first output cell's
+field. ReLU, batchnorm and dropout leave it unchanged; after flatten, dense or
+global pooling every output sees the whole input.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from cnntool.arith.results import ReceptiveField
+
+
+def initial(spatial: tuple[int, ...]) -> ReceptiveField | None:
+    """Each input pixel sees itself: size 1, jump 1, centred on pixel 0."""
+    if not spatial:
+        return None
+    one, zero = Fraction(1), Fraction(0)
+    return ReceptiveField((one,) * len(spatial), (one,) * len(spatial), (zero,) * len(spatial))
+
+
+def step(
+    rf: ReceptiveField | None, op: tuple | None, input_spatial: tuple[int, ...]
+) -> ReceptiveField | None:
+    """Move the field through one layer described by its `rf` op (see arith.context.Computed)."""
+    if rf is None or op is None:
+        return rf
+    if rf.whole_input:
+        return rf
+    kind = op[0]
+    if kind == "drop":
+        return None
+    if kind == "global":
+        size = tuple(Fraction(n) for n in input_spatial)
+        centre = tuple(Fraction(n - 1, 2) for n in input_spatial)
+        return ReceptiveField(size, rf.jump, centre, whole_input=True)
+    if kind == "window":
+        _, kernel, stride, pad_left = op
+        size = tuple(r + (k - 1) * j for r, k, j in zip(rf.size, kernel, rf.jump))
+        start = tuple(
+            s + (Fraction(k - 1, 2) - p) * j for s, k, p, j in zip(rf.start, kernel, pad_left, rf.jump)
+        )
+        jump = tuple(j * s for j, s in zip(rf.jump, stride))
+        return ReceptiveField(size, jump, start)
+    if kind == "transpose":
+        # An output cell of a stride-s transposed conv depends on ⌈k/s⌉ input cells.
+        _, kernel, stride, padding = op
+        size = tuple(r + (-(-k // s) - 1) * j for r, k, s, j in zip(rf.size, kernel, stride, rf.jump))
+        jump = tuple(j / s for j, s in zip(rf.jump, stride))
+        start = tuple(
+            st + (p - Fraction(k - 1, 2)) * j / s
+            for st, k, s, p, j in zip(rf.start, kernel, stride, padding, rf.jump)
+        )
+        return ReceptiveField(size, jump, start)
+    if kind == "upsample":
+        _, scale = op
+        jump = tuple(j / s for j, s in zip(rf.jump, scale))
+        return ReceptiveField(rf.size, jump, rf.start)
+    raise ValueError(f"unknown receptive-field op {kind!r}")
+
+
+def merge(a: ReceptiveField | None, b: ReceptiveField | None) -> ReceptiveField | None:
+    """Two paths meet (a residual add): the larger field wins, per axis."""
+    if a is None or b is None:
+        return a or b
+    if a.whole_input or b.whole_input:
+        return a if a.whole_input else b
+    size = tuple(max(x, y) for x, y in zip(a.size, b.size))
+    return ReceptiveField(size, a.jump, a.start)

@@ -1,0 +1,213 @@
+"""What the arithmetic returns: frozen dataclasses whose fields are the `--json` keys.
+
+`to_dict()` is the JSON contract (DESIGN.md "Output contract"): plain integers,
+lists for shapes, stable key names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Union
+
+from cnntool.arith.formulas import Formula
+
+Shape = tuple[int, ...]
+
+
+def _num(value: Fraction | int) -> int | float:
+    """Fractions print as plain numbers in JSON: integral ones as int."""
+    if isinstance(value, Fraction):
+        return int(value) if value.denominator == 1 else float(value)
+    return value
+
+
+@dataclass(frozen=True)
+class ReceptiveField:
+    """Receptive field per spatial axis in input pixels (Araujo et al., Distill 2019).
+
+    size: how many input pixels one output cell sees; jump: input pixels between
+    neighbouring output cells; start: the 0-based input coordinate of the centre of
+    the first output cell's field. whole_input: after flatten/dense/global pooling.
+    """
+
+    size: tuple[Fraction, ...]
+    jump: tuple[Fraction, ...]
+    start: tuple[Fraction, ...]
+    whole_input: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "size": [_num(v) for v in self.size],
+            "jump": [_num(v) for v in self.jump],
+            "start": [_num(v) for v in self.start],
+            "whole_input": self.whole_input,
+        }
+
+    def label(self) -> str:
+        """Short text for a table cell: '11x11' (or 'all' for the whole input)."""
+        if self.whole_input:
+            return "all"
+        return "x".join(str(_num(v)) for v in self.size)
+
+
+@dataclass(frozen=True)
+class LayerResult:
+    """Everything cnntool knows about one layer on its input.
+
+    params: PyTorch's count (trainable and frozen); buffers: running stats (not params);
+    params_unshared: the same map with no weight sharing (a filter per output position,
+    or weights per time step); params_dense: a dense layer between the same input and
+    output elements; macs: multiply-accumulates per sample, torchinfo's convention
+    (bias adds counted); activations: output elements per sample.
+    hyper: resolved hyper-parameters (padding pairs, strides as tuples) for the engine.
+    """
+
+    index: int
+    kind: str
+    text: str
+    input_shape: Shape
+    output_shape: Shape
+    params: int = 0
+    trainable_params: int = 0
+    buffers: int = 0
+    params_unshared: int = 0
+    params_dense: int = 0
+    macs: int = 0
+    receptive_field: ReceptiveField | None = None
+    layout: str = "image"
+    role: str = "layer"  # layer | shortcut | add
+    depth: int = 0
+    formulas: tuple[Formula, ...] = ()
+    warnings: tuple[str, ...] = ()
+    hyper: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def activations(self) -> int:
+        n = 1
+        for d in self.output_shape:
+            n *= d
+        return n
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "kind": self.kind,
+            "text": self.text,
+            "role": self.role,
+            "depth": self.depth,
+            "input_shape": list(self.input_shape),
+            "output_shape": list(self.output_shape),
+            "params": self.params,
+            "trainable_params": self.trainable_params,
+            "buffers": self.buffers,
+            "params_unshared": self.params_unshared,
+            "params_dense": self.params_dense,
+            "macs": self.macs,
+            "activations": self.activations,
+            "receptive_field": self.receptive_field.to_dict() if self.receptive_field else None,
+            "formulas": [
+                {
+                    "quantity": f.quantity,
+                    "symbolic": f.symbolic,
+                    "substituted": f.substituted,
+                    "value": f.value,
+                }
+                for f in self.formulas
+            ],
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass(frozen=True)
+class ResidualResult:
+    """A residual block: output = body(x) + shortcut(x); an empty shortcut is the identity."""
+
+    body: tuple[Node, ...]
+    shortcut: tuple[LayerResult, ...]
+    add: LayerResult
+    input_shape: Shape
+    output_shape: Shape
+
+
+Node = Union[LayerResult, ResidualResult]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The whole network: per-layer rows (blocks flattened, in execution order) and totals."""
+
+    input_shape: Shape
+    output_shape: Shape
+    layout: str
+    layers: tuple[LayerResult, ...]
+    nodes: tuple[Node, ...]
+    convention: str = "pytorch"
+    name: str = ""
+
+    def _total(self, attr: str) -> int:
+        return sum(getattr(row, attr) for row in self.layers)
+
+    @property
+    def total_params(self) -> int:
+        return self._total("params")
+
+    @property
+    def trainable_params(self) -> int:
+        return self._total("trainable_params")
+
+    @property
+    def non_trainable_params(self) -> int:
+        return self.total_params - self.trainable_params
+
+    @property
+    def total_buffers(self) -> int:
+        return self._total("buffers")
+
+    @property
+    def total_macs(self) -> int:
+        return self._total("macs")
+
+    @property
+    def total_params_unshared(self) -> int:
+        return self._total("params_unshared")
+
+    @property
+    def total_params_dense(self) -> int:
+        return self._total("params_dense")
+
+    @property
+    def total_activations(self) -> int:
+        return self._total("activations")
+
+    @property
+    def receptive_field(self) -> ReceptiveField | None:
+        return self.layers[-1].receptive_field if self.layers else None
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return tuple(w for row in self.layers for w in row.warnings)
+
+    def to_dict(self) -> dict[str, Any]:
+        bytes_per = 4  # float32
+        return {
+            "name": self.name,
+            "convention": self.convention,
+            "input_shape": list(self.input_shape),
+            "output_shape": list(self.output_shape),
+            "layers": [row.to_dict() for row in self.layers],
+            "total_params": self.total_params,
+            "trainable_params": self.trainable_params,
+            "non_trainable_params": self.non_trainable_params,
+            "total_buffers": self.total_buffers,
+            "total_params_unshared": self.total_params_unshared,
+            "total_params_dense": self.total_params_dense,
+            "total_macs": self.total_macs,
+            "total_activations": self.total_activations,
+            "memory_bytes": {
+                "params": self.total_params * bytes_per,
+                "activations": self.total_activations * bytes_per,
+            },
+            "receptive_field": self.receptive_field.to_dict() if self.receptive_field else None,
+            "warnings": list(self.warnings),
+        }

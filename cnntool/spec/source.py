@@ -1,0 +1,115 @@
+"""Where a spec comes from: a zoo name, a file, stdin (`-`) or the text itself.
+
+The CLI, the checker and the engine all accept "a spec" the same way, so the
+rules for telling a file from a zoo name from spec text live here once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import sys
+from pathlib import Path
+
+from cnntool.errors import CnnToolError, SpecError
+from cnntool.spec.nodes import NetSpec
+from cnntool.spec.parser import _layout, parse
+from cnntool.spec.suggest import did_you_mean
+from cnntool.spec.zoo import ZOO
+
+MAX_SPEC_BYTES = 1_000_000
+_SHAPE = re.compile(r"\d+(?:x\d+)*", re.IGNORECASE)
+
+
+def zoo_name(arg: str) -> str | None:
+    """The zoo key for `arg` (case and '-'/'_' insensitive), or None."""
+    key = arg.strip().lower().replace("-", "_")
+    if key in ZOO:
+        return key
+    squeezed = key.replace("_", "")
+    return next((name for name in ZOO if name.replace("_", "") == squeezed), None)
+
+
+def read_spec_text(arg: str) -> tuple[str, str]:
+    """(text, name) for a spec argument; name is the zoo name or file name, or ""."""
+    if arg == "-":
+        return sys.stdin.read(), "<stdin>"
+    name = zoo_name(arg)
+    if name:
+        return ZOO[name].text(), name
+    stripped = arg.strip()
+    path = Path(stripped)
+    if (
+        "|" not in stripped
+        and "\n" not in stripped
+        and " " not in stripped
+        and not _SHAPE.fullmatch(stripped)
+    ):
+        if path.is_file():
+            return _read_file(path), path.name
+        if path.is_dir():
+            raise CnnToolError(f"'{arg}' is a folder, not a spec file")
+        if "/" in stripped or "\\" in stripped or path.suffix:
+            raise CnnToolError(
+                f"spec file '{arg}' does not exist (check the path, or quote a spec: \"3x32x32 | conv 8 k3\")"
+            )
+        hint = did_you_mean(stripped, list(ZOO))
+        raise CnnToolError(
+            f"'{arg}' is not a zoo net, a file or a spec. "
+            + (hint.capitalize() + " " if hint else "")
+            + '(`cnntool zoo` lists the nets; a spec starts with the input shape: "3x32x32 | conv 8 k3")'
+        )
+    if path.is_file() and len(stripped) < 4096:
+        return _read_file(path), path.name
+    return arg, ""
+
+
+def _read_file(path: Path) -> str:
+    try:
+        if path.stat().st_size > MAX_SPEC_BYTES:
+            raise CnnToolError(f"spec file '{path}' is larger than {MAX_SPEC_BYTES:,} bytes")
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise CnnToolError(f"spec file '{path}' is not UTF-8 text") from None
+    except OSError as exc:
+        raise CnnToolError(f"cannot read spec file '{path}': {exc.strerror}") from None
+
+
+def parse_shape(text: str, what: str = "input shape") -> tuple[int, ...]:
+    """'3x32x32' → (3, 32, 32), with a clear error for anything else."""
+    stripped = text.strip()
+    if not _SHAPE.fullmatch(stripped):
+        raise SpecError(f"{what} must look like 3x224x224, 50x32 or 20, got '{text}'")
+    dims = tuple(int(x) for x in re.split("[xX]", stripped))
+    if any(d <= 0 for d in dims) or len(dims) > 3:
+        raise SpecError(f"{what} needs 1 to 3 positive sizes, got '{text}'")
+    return dims
+
+
+def load_spec(arg: str | NetSpec, input_shape: str | None = None, hwc: bool = False) -> NetSpec:
+    """Resolve and parse a spec argument, applying an `--input` override and channels-last input."""
+    if isinstance(arg, NetSpec):
+        spec = arg
+    else:
+        text, name = read_spec_text(arg)
+        spec = parse(text, name)
+    if input_shape is not None:
+        shape = parse_shape(input_shape)
+        spec = dataclasses.replace(spec, input_shape=shape, layout=_layout(shape, spec.layers))
+    if hwc:
+        spec = dataclasses.replace(spec, input_shape=to_channels_first(spec.input_shape, spec.layout))
+    return spec
+
+
+def to_channels_first(shape: tuple[int, ...], layout: str) -> tuple[int, ...]:
+    """H×W×C → C×H×W (and L×C → C×L); vectors and T×F sequences have no channels to move."""
+    if layout in ("image", "signal"):
+        return (shape[-1], *shape[:-1])
+    return shape
+
+
+def to_channels_last(shape: tuple[int, ...], layout: str) -> tuple[int, ...]:
+    """C×H×W → H×W×C, the lecture's way of writing shapes."""
+    if layout in ("image", "signal"):
+        return (*shape[1:], shape[0])
+    return shape
