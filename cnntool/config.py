@@ -1,0 +1,85 @@
+"""Run-time settings of the engine: dtype, numba flags and threads, with environment overrides.
+
+Every `@njit` kernel takes its options from `NJIT_OPTIONS` here, so that one
+place decides fastmath, parallelism and caching (DESIGN.md rule 5). Nothing
+heavy is imported: `cnntool summary` imports this module without numpy or numba.
+
+Environment variables (read once, at import):
+- ``CNNTOOL_DTYPE``: ``float32`` (default) or ``float64``.
+- ``CNNTOOL_THREADS``: numba thread count (default: numba's, i.e. all cores).
+- ``CNNTOOL_FASTMATH``: ``1`` (default) a safe fastmath set without nnan/ninf, so NaN
+  still propagates and can be detected; ``0`` off; ``full`` numba's whole set.
+- ``CNNTOOL_PARALLEL``: ``1`` (default) compile kernels with ``parallel=True``; ``0`` off.
+- ``CNNTOOL_CACHE``: ``1`` (default) cache compiled kernels on disk so a second process
+  does not recompile; ``0`` off.
+"""
+
+from __future__ import annotations
+
+import os
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    value = value.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{name}={value!r}: expected 1/0, true/false, yes/no or on/off")
+
+
+def _dtype() -> str:
+    value = os.environ.get("CNNTOOL_DTYPE", "float32").strip().lower()
+    if value not in ("float32", "float64"):
+        raise ValueError(f"CNNTOOL_DTYPE={value!r}: expected float32 or float64")
+    return value
+
+
+def _threads() -> int | None:
+    value = os.environ.get("CNNTOOL_THREADS")
+    if value is None or not value.strip():
+        return None
+    if not value.strip().isdigit() or int(value) < 1:
+        raise ValueError(f"CNNTOOL_THREADS={value!r}: expected a positive integer")
+    return int(value)
+
+
+def _fastmath() -> bool | set[str]:
+    value = os.environ.get("CNNTOOL_FASTMATH", "1").strip().lower()
+    if value == "full":
+        return True
+    if _flag("CNNTOOL_FASTMATH", True):
+        # No nnan/ninf: with them LLVM may delete NaN checks and max-pool's -inf padding.
+        return {"nsz", "arcp", "contract", "afn", "reassoc"}
+    return False
+
+
+#: Default floating dtype name of new models and arrays ("float32" or "float64").
+DTYPE: str = _dtype()
+#: Numba thread count, or None for numba's default.
+THREADS: int | None = _threads()
+#: fastmath flag passed to every kernel.
+FASTMATH: bool | set[str] = _fastmath()
+#: Whether kernels are compiled with parallel=True (prange loops run on threads).
+PARALLEL: bool = _flag("CNNTOOL_PARALLEL", True)
+#: Whether compiled kernels are cached on disk.
+CACHE: bool = _flag("CNNTOOL_CACHE", True)
+
+#: The keyword arguments of every `@njit` in cnntool.engine.kernels.
+NJIT_OPTIONS: dict[str, object] = {"fastmath": FASTMATH, "parallel": PARALLEL, "cache": CACHE, "nogil": True}
+#: The same for small kernels with no loop worth running in parallel.
+NJIT_SERIAL: dict[str, object] = {**NJIT_OPTIONS, "parallel": False}
+
+
+def apply_threads() -> None:
+    """Set numba's thread count from CNNTOOL_THREADS (imports numba; engine only)."""
+    if THREADS is not None:
+        import numba
+
+        numba.set_num_threads(min(THREADS, numba.config.NUMBA_NUM_THREADS))

@@ -1,0 +1,125 @@
+"""im2col / col2im: the data movement that turns a convolution into one matrix product.
+
+We chose im2col + BLAS GEMM over a direct convolution loop (see benchmarks/engine.py):
+the matrix product runs in the tuned BLAS, and numba only moves data, in parallel
+over (sample, channel) pairs so that no two threads write the same cells.
+
+Column layout: ``cols[n, (c·KH + i)·KW + j, oh·WO + ow] = x_pad[n, c, oh·SH + i·DH, ow·SW + j·DW]``,
+i.e. rows ordered like a PyTorch weight (in, kh, kw) flattened, so ``W.reshape(F, -1) @ cols[n]``
+is the convolution of sample n.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from cnntool.config import NJIT_OPTIONS
+from cnntool.engine.backend import xp
+from cnntool.errors import ShapeError
+
+
+@njit(**NJIT_OPTIONS)
+def _im2col(x, kh, kw, sh, sw, pt, pl, dh, dw, ho, wo, cols):  # pragma: no cover - compiled
+    n_, c_, h_, w_ = x.shape
+    for nc in prange(n_ * c_):
+        n = nc // c_
+        c = nc % c_
+        for i in range(kh):
+            for j in range(kw):
+                row = (c * kh + i) * kw + j
+                for oh in range(ho):
+                    h = oh * sh - pt + i * dh
+                    base = oh * wo
+                    if h < 0 or h >= h_:
+                        for ow in range(wo):
+                            cols[n, row, base + ow] = 0.0
+                    else:
+                        for ow in range(wo):
+                            w = ow * sw - pl + j * dw
+                            if 0 <= w < w_:
+                                cols[n, row, base + ow] = x[n, c, h, w]
+                            else:
+                                cols[n, row, base + ow] = 0.0
+
+
+@njit(**NJIT_OPTIONS)
+def _col2im(cols, kh, kw, sh, sw, pt, pl, dh, dw, ho, wo, dx):  # pragma: no cover - compiled
+    n_, c_, h_, w_ = dx.shape
+    for nc in prange(n_ * c_):
+        n = nc // c_
+        c = nc % c_
+        for i in range(kh):
+            for j in range(kw):
+                row = (c * kh + i) * kw + j
+                for oh in range(ho):
+                    h = oh * sh - pt + i * dh
+                    if 0 <= h < h_:
+                        base = oh * wo
+                        for ow in range(wo):
+                            w = ow * sw - pl + j * dw
+                            if 0 <= w < w_:
+                                dx[n, c, h, w] += cols[n, row, base + ow]
+
+
+def _check_geometry(name, kernel, stride, padding, dilation, out_hw):
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    if min(kh, kw, sh, sw, dh, dw) < 1 or min(padding[0] + padding[1]) < 0:
+        raise ShapeError(
+            f"{name}: kernel {kernel}, stride {stride}, dilation {dilation} must be ≥ 1 and padding {padding} ≥ 0"
+        )
+    if min(out_hw) < 1:
+        raise ShapeError(
+            f"{name}: output size {out_hw} is empty (kernel {kernel} larger than the padded input)"
+        )
+
+
+def im2col(
+    x: np.ndarray,
+    kernel: tuple[int, int],
+    stride: tuple[int, int],
+    padding: tuple[tuple[int, int], tuple[int, int]],
+    dilation: tuple[int, int],
+    out_hw: tuple[int, int],
+) -> np.ndarray:
+    """x: (N, C, H, W) → cols: (N, C·KH·KW, HO·WO); padding ((top, bottom), (left, right)).
+
+    `out_hw` comes from `cnntool.arith.formulas` (the one place sizes are computed).
+    """
+    if x.ndim != 4:
+        raise ShapeError(f"im2col: expected x of shape (N, C, H, W), got {x.shape}")
+    _check_geometry("im2col", kernel, stride, padding, dilation, out_hw)
+    n, c, _, _ = x.shape
+    kh, kw = kernel
+    cols = xp.empty((n, c * kh * kw, out_hw[0] * out_hw[1]), dtype=x.dtype)
+    _im2col(
+        xp.ascontiguousarray(x), kh, kw, stride[0], stride[1], padding[0][0], padding[1][0],
+        dilation[0], dilation[1], out_hw[0], out_hw[1], cols,
+    )  # fmt: skip
+    return cols
+
+
+def col2im(
+    cols: np.ndarray,
+    x_shape: tuple[int, int, int, int],
+    kernel: tuple[int, int],
+    stride: tuple[int, int],
+    padding: tuple[tuple[int, int], tuple[int, int]],
+    dilation: tuple[int, int],
+    out_hw: tuple[int, int],
+) -> np.ndarray:
+    """cols: (N, C·KH·KW, HO·WO) → dx: (N, C, H, W), summing overlapping windows (im2col's adjoint)."""
+    n, c, _, _ = x_shape
+    kh, kw = kernel
+    expected = (n, c * kh * kw, out_hw[0] * out_hw[1])
+    if cols.shape != expected:
+        raise ShapeError(
+            f"col2im: expected cols of shape {expected} for x {tuple(x_shape)}, got {cols.shape}"
+        )
+    _check_geometry("col2im", kernel, stride, padding, dilation, out_hw)
+    dx = xp.zeros(tuple(x_shape), dtype=cols.dtype)
+    _col2im(
+        xp.ascontiguousarray(cols), kh, kw, stride[0], stride[1], padding[0][0], padding[1][0],
+        dilation[0], dilation[1], out_hw[0], out_hw[1], dx,
+    )  # fmt: skip
+    return dx

@@ -1,0 +1,121 @@
+"""Normalisation layers: BatchNorm (1-D and 2-D, running statistics as PyTorch) and LayerNorm.
+
+PyTorch details kept: normalisation uses the biased batch variance, the running
+variance is updated with the unbiased one, ``running = (1 − momentum)·running + momentum·batch``,
+eps = 1e-5, and `num_batches_tracked` is a buffer in the state_dict.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cnntool.engine.backend import resolve_dtype, xp
+from cnntool.engine.layers import Layer
+
+
+class BatchNorm(Layer):
+    """x (N, C) or (N, C, L) or (N, C, H, W): statistics per channel over every other axis."""
+
+    kind = "batchnorm"
+
+    def __init__(
+        self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True, *, dtype=None
+    ) -> None:
+        super().__init__()
+        dtype = resolve_dtype(dtype)
+        self.num_features, self.eps, self.momentum, self.affine = num_features, eps, momentum, affine
+        self.weight = self._add_param("weight", xp.ones(num_features, dtype=dtype)) if affine else None
+        self.bias = self._add_param("bias", xp.zeros(num_features, dtype=dtype)) if affine else None
+        self._buffers["running_mean"] = xp.zeros(num_features, dtype=dtype)
+        self._buffers["running_var"] = xp.ones(num_features, dtype=dtype)
+        self._buffers["num_batches_tracked"] = xp.zeros((), dtype=np.int64)
+
+    def _bshape(self, x: np.ndarray) -> tuple[int, ...]:
+        return (1, self.num_features) + (1,) * (x.ndim - 2)
+
+    def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
+        self._check_rank(x, (2, 3, 4), "(N, C), (N, C, L) or (N, C, H, W)")
+        self._check_dim(x, 1, self.num_features, "channels")
+        axes = (0, *range(2, x.ndim))
+        bs = self._bshape(x)
+        if train:
+            m = x.size // self.num_features
+            if m < 2:
+                raise ValueError(
+                    f"{self.label}: training needs more than 1 value per channel, got input {x.shape}"
+                )
+            mean = x.mean(axis=axes)
+            xc = x - mean.reshape(bs)
+            var = (xc * xc).mean(axis=axes)
+            mom = self.momentum
+            rm, rv = self._buffers["running_mean"], self._buffers["running_var"]
+            rm[...] = (1 - mom) * rm + mom * mean
+            rv[...] = (1 - mom) * rv + mom * var * (m / (m - 1))
+            self._buffers["num_batches_tracked"] += 1
+        else:
+            mean, var = self._buffers["running_mean"], self._buffers["running_var"]
+            xc = x - mean.reshape(bs)
+        inv_std = (1.0 / xp.sqrt(var + self.eps)).astype(x.dtype)
+        xhat = xc * inv_std.reshape(bs)
+        out = xhat if not self.affine else xhat * self.weight.value.reshape(bs) + self.bias.value.reshape(bs)
+        self._cache = (xhat, inv_std, train, axes, bs)
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        self._need_cache()
+        xhat, inv_std, train, axes, bs = self._cache
+        if self.affine:
+            self.weight.grad += (dout * xhat).sum(axis=axes)
+            self.bias.grad += dout.sum(axis=axes)
+            dxhat = dout * self.weight.value.reshape(bs)
+        else:
+            dxhat = dout
+        if not train:  # running statistics are constants
+            return dxhat * inv_std.reshape(bs)
+        # dx = inv_std · (dxhat − mean(dxhat) − xhat · mean(dxhat · xhat))
+        mean_d = dxhat.mean(axis=axes).reshape(bs)
+        mean_dx = (dxhat * xhat).mean(axis=axes).reshape(bs)
+        return inv_std.reshape(bs) * (dxhat - mean_d - xhat * mean_dx)
+
+
+class LayerNorm(Layer):
+    """Normalise over the trailing `normalized_shape` axes of x (N, …, *normalized_shape)."""
+
+    kind = "layernorm"
+
+    def __init__(
+        self, normalized_shape: tuple[int, ...], eps: float = 1e-5, affine: bool = True, *, dtype=None
+    ):
+        super().__init__()
+        dtype = resolve_dtype(dtype)
+        self.normalized_shape, self.eps, self.affine = tuple(normalized_shape), eps, affine
+        self.weight = (
+            self._add_param("weight", xp.ones(self.normalized_shape, dtype=dtype)) if affine else None
+        )
+        self.bias = self._add_param("bias", xp.zeros(self.normalized_shape, dtype=dtype)) if affine else None
+
+    def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
+        k = len(self.normalized_shape)
+        if x.ndim <= k or x.shape[-k:] != self.normalized_shape:
+            raise ValueError(f"{self.label}: expected input (N, …, {self.normalized_shape}), got {x.shape}")
+        axes = tuple(range(x.ndim - k, x.ndim))
+        mean = x.mean(axis=axes, keepdims=True)
+        xc = x - mean
+        inv_std = (1.0 / xp.sqrt((xc * xc).mean(axis=axes, keepdims=True) + self.eps)).astype(x.dtype)
+        xhat = xc * inv_std
+        self._cache = (xhat, inv_std, axes)
+        return xhat * self.weight.value + self.bias.value if self.affine else xhat
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        self._need_cache()
+        xhat, inv_std, axes = self._cache
+        lead = tuple(range(xhat.ndim - len(axes)))
+        if self.affine:
+            self.weight.grad += (dout * xhat).sum(axis=lead)
+            self.bias.grad += dout.sum(axis=lead)
+            dxhat = dout * self.weight.value
+        else:
+            dxhat = dout
+        mean_d = dxhat.mean(axis=axes, keepdims=True)
+        mean_dx = (dxhat * xhat).mean(axis=axes, keepdims=True)
+        return inv_std * (dxhat - mean_d - xhat * mean_dx)

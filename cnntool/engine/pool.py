@@ -1,0 +1,148 @@
+"""Pooling layers: max and average (1-D/2-D, ceil mode, padding, count_include_pad), adaptive
+average and global average. Sizes come from `cnntool.arith.formulas`; the numba kernels in
+`kernels/pool.py` fill them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cnntool.arith.formulas import adaptive_window, pool_out_len
+from cnntool.engine.backend import xp
+from cnntool.engine.kernels.pool import avgpool_backward, avgpool_forward, maxpool_backward, maxpool_forward
+from cnntool.engine.layers import Layer
+from cnntool.errors import ShapeError
+
+
+class _Pool(Layer):
+    """Shared geometry: 1-D hyper-parameters run as 2-D with height 1."""
+
+    def __init__(self, kernel, stride=None, padding=None, dilation=None, ceil_mode=False) -> None:
+        super().__init__()
+        nd = len(kernel)
+        self.nd = nd
+        self.kernel = tuple(kernel)
+        self.stride = tuple(stride) if stride else self.kernel  # PyTorch: stride defaults to kernel
+        self.padding = tuple((int(a), int(b)) for a, b in padding) if padding else ((0, 0),) * nd
+        self.dilation = tuple(dilation) if dilation else (1,) * nd
+        self.ceil_mode = bool(ceil_mode)
+        one = (lambda t, fill: (fill, *t)) if nd == 1 else (lambda t, fill: tuple(t))
+        self._k2, self._s2 = one(self.kernel, 1), one(self.stride, 1)
+        self._p2, self._d2 = one(self.padding, (0, 0)), one(self.dilation, 1)
+
+    def out_hw(self, h: int, w: int) -> tuple[int, int]:
+        """(HO, WO) from cnntool.arith.formulas.pool_out_len (ceil rule included)."""
+        return tuple(  # type: ignore[return-value]
+            pool_out_len(n, k, s, p, d, self.ceil_mode)
+            for n, k, s, p, d in zip((h, w), self._k2, self._s2, self._p2, self._d2, strict=True)
+        )
+
+    def _to4d(self, x: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
+        self._check_rank(x, (self.nd + 2,), "(N, C, L)" if self.nd == 1 else "(N, C, H, W)")
+        x4 = x[:, :, None, :] if self.nd == 1 else x
+        hw = self.out_hw(x4.shape[2], x4.shape[3])
+        if min(hw) < 1:
+            raise ShapeError(f"{self.label}: kernel {self.kernel} does not fit input {x.shape}")
+        return x4, hw
+
+    def _from4d(self, a: np.ndarray) -> np.ndarray:
+        return a[:, :, 0, :] if self.nd == 1 else a
+
+
+class MaxPool(_Pool):
+    """PyTorch MaxPool1d/2d: padding counts as −∞; the argmax is kept for backward."""
+
+    kind = "maxpool"
+
+    def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
+        x4, hw = self._to4d(x)
+        out, arg = maxpool_forward(x4, self._k2, self._s2, self._p2, self._d2, hw)
+        self._cache = (arg, x4.shape)
+        return self._from4d(out)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        self._need_cache()
+        arg, shape = self._cache
+        d4 = dout[:, :, None, :] if self.nd == 1 else dout
+        return self._from4d(maxpool_backward(d4, arg, shape))
+
+
+class AvgPool(_Pool):
+    """PyTorch AvgPool1d/2d: `count_include_pad` divides by the window clipped to the padded input."""
+
+    kind = "avgpool"
+
+    def __init__(self, kernel, stride=None, padding=None, ceil_mode=False, count_include_pad=True) -> None:
+        super().__init__(kernel, stride, padding, None, ceil_mode)
+        self.count_include_pad = bool(count_include_pad)
+
+    def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
+        x4, hw = self._to4d(x)
+        out, div = avgpool_forward(x4, self._k2, self._s2, self._p2, self.count_include_pad, hw)
+        self._cache = (div, x4.shape)
+        return self._from4d(out)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        self._need_cache()
+        div, shape = self._cache
+        d4 = dout[:, :, None, :] if self.nd == 1 else dout
+        return self._from4d(avgpool_backward(d4, div, shape, self._k2, self._s2, self._p2))
+
+
+class AdaptiveAvgPool(Layer):
+    """PyTorch AdaptiveAvgPool1d/2d: x (N, C, *S) → (N, C, *output_size); windows from
+    `formulas.adaptive_window`. Windows are few (the output is small), so NumPy slicing suffices."""
+
+    kind = "adaptiveavgpool"
+
+    def __init__(self, output_size: tuple[int, ...]) -> None:
+        super().__init__()
+        self.output_size = tuple(output_size)
+
+    def _windows(self, spatial):
+        ranges = [
+            [adaptive_window(i, size, out) for i in range(out)]
+            for size, out in zip(spatial, self.output_size, strict=True)
+        ]
+        if len(ranges) == 1:
+            return [((i,), (slice(*a),)) for i, a in enumerate(ranges[0])]
+        return [
+            ((i, j), (slice(*a), slice(*b))) for i, a in enumerate(ranges[0]) for j, b in enumerate(ranges[1])
+        ]
+
+    def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
+        nd = len(self.output_size)
+        self._check_rank(x, (nd + 2,), "(N, C" + ", S" * nd + ")")
+        out = xp.empty(x.shape[:2] + self.output_size, dtype=x.dtype)
+        axes = tuple(range(2, 2 + nd))
+        for idx, win in self._windows(x.shape[2:]):
+            out[(slice(None), slice(None), *idx)] = x[(slice(None), slice(None), *win)].mean(axis=axes)
+        self._cache = (x.shape,)
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        self._need_cache()
+        shape = self._cache[0]
+        dx = xp.zeros(shape, dtype=dout.dtype)
+        for idx, win in self._windows(shape[2:]):
+            area = int(np.prod([s.stop - s.start for s in win]))
+            g = dout[(slice(None), slice(None), *idx)] / area
+            dx[(slice(None), slice(None), *win)] += g.reshape(g.shape + (1,) * len(win))
+        return dx
+
+
+class GlobalAvgPool(Layer):
+    """Mean over all spatial axes: x (N, C, *S) → (N, C) (a vector per sample, as the analysis says)."""
+
+    kind = "globalavgpool"
+
+    def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
+        self._check_rank(x, (3, 4, 5), "(N, C, *S)")
+        self._cache = (x.shape,)
+        return x.mean(axis=tuple(range(2, x.ndim)))
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        self._need_cache()
+        shape = self._cache[0]
+        area = int(np.prod(shape[2:]))
+        return xp.broadcast_to((dout / area).reshape(dout.shape + (1,) * (len(shape) - 2)), shape).copy()
