@@ -113,7 +113,9 @@ def shift_equivariance(
         )
     _, h, w = shape(image)
     if abs(dy) >= h or abs(dx) >= w:
-        raise CnnToolError(f"--shift {dy},{dx} moves the whole {h}x{w} image out of the frame; use a smaller shift.")
+        raise CnnToolError(
+            f"--shift {dy},{dx} moves the whole {h}x{w} image out of the frame; use a smaller shift."
+        )
     original = conv2d(image, kernel, settings)
     moved_image = tuple(shift(grid, dy, dx) for grid in image)
     moved = conv2d(moved_image, kernel, settings)
@@ -135,5 +137,12 @@ def shift_equivariance(
         expected.append(tuple(erow))
         comparable.append(tuple(crow))
     return ShiftResult(
-        (dy, dx), (oy, ox), moved_image, original.output, moved.output, tuple(expected), tuple(comparable), agree
+        (dy, dx),
+        (oy, ox),
+        moved_image,
+        original.output,
+        moved.output,
+        tuple(expected),
+        tuple(comparable),
+        agree,
     )

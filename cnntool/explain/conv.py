@@ -20,7 +20,7 @@ from cnntool.arith.formulas import Formula, conv_exact_len, conv_out_len, explai
 from cnntool.errors import CnnToolError, ShapeError
 from cnntool.explain.matrix import Tensor, flip, freeze, shape, zeros
 from cnntool.explain.numbers import Grid, Number
-from cnntool.explain.options import Pair, Padding
+from cnntool.explain.options import Padding, Pair
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,10 @@ def plan_conv(image: Tensor, kernel: Tensor, settings: ConvSettings) -> ConvPlan
     if conv_exact_len(w, kw, sw, pw, dw).denominator != 1:
         warnings.append(_unvisited_warning("W", w, kw, sw, pw, dw))
     weights = tuple(flip(g) for g in kernel) if settings.flip else kernel
-    formulas = (explain_conv_out_len("H_out", h, kh, sh, ph, dh), explain_conv_out_len("W_out", w, kw, sw, pw, dw))
+    formulas = (
+        explain_conv_out_len("H_out", h, kh, sh, ph, dh),
+        explain_conv_out_len("W_out", w, kw, sw, pw, dw),
+    )
     return ConvPlan(image, kernel, settings, weights, (out_h, out_w), formulas, tuple(warnings))
 
 
@@ -135,7 +138,11 @@ def _at(grid: Grid, r: int, c: int) -> Number:
 def window_coords(plan: ConvPlan, i: int, j: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Input rows and columns under the kernel for output cell (i, j) (padding gives <0 or ≥H)."""
     _, kh, kw = shape(plan.kernel)
-    (sh, sw), (dh, dw), ((pt, _), (pl, _)) = plan.settings.stride, plan.settings.dilation, plan.settings.padding
+    (sh, sw), (dh, dw), ((pt, _), (pl, _)) = (
+        plan.settings.stride,
+        plan.settings.dilation,
+        plan.settings.padding,
+    )
     return (
         tuple(i * sh - pt + a * dh for a in range(kh)),
         tuple(j * sw - pl + b * dw for b in range(kw)),
@@ -177,7 +184,9 @@ def conv2d(image: Tensor, kernel: Tensor, settings: ConvSettings | None = None) 
     plan = plan_conv(image, kernel, settings or ConvSettings())
     steps = tuple(conv_steps(plan))
     out_w = plan.out_shape[1]
-    output = tuple(tuple(s.value for s in steps[r * out_w : (r + 1) * out_w]) for r in range(plan.out_shape[0]))
+    output = tuple(
+        tuple(s.value for s in steps[r * out_w : (r + 1) * out_w]) for r in range(plan.out_shape[0])
+    )
     return ConvResult(plan, output, steps)
 
 
@@ -237,14 +246,21 @@ def conv_backward_steps(plan: ConvPlan, dout: Grid) -> Iterator[GradStep]:
     c_in, kh, kw = shape(plan.kernel)
     _, h, w = shape(plan.image)
     out_h, out_w = plan.out_shape
-    (sh, sw), (dh, dw), ((pt, _), (pl, _)) = plan.settings.stride, plan.settings.dilation, plan.settings.padding
+    (sh, sw), (dh, dw), ((pt, _), (pl, _)) = (
+        plan.settings.stride,
+        plan.settings.dilation,
+        plan.settings.padding,
+    )
     scale = Fraction(1, plan.divisor) if plan.divisor else Fraction(1)
     for ch in range(c_in):
         for a in range(kh):
             for b in range(kw):
                 ea, eb = (kh - 1 - a, kw - 1 - b) if plan.settings.flip else (a, b)
                 window = tuple(
-                    tuple(_at(plan.image[ch], i * sh - pt + ea * dh, j * sw - pl + eb * dw) for j in range(out_w))
+                    tuple(
+                        _at(plan.image[ch], i * sh - pt + ea * dh, j * sw - pl + eb * dw)
+                        for j in range(out_w)
+                    )
                     for i in range(out_h)
                 )
                 prod, total = _products(window, dout)

@@ -127,7 +127,9 @@ def _load_npy(path: Path, what: str) -> Tensor:
 def _read_file(name: str, what: str) -> Tensor:
     path = Path(name).expanduser()
     if not path.is_file():
-        raise CnnToolError(f"{what}: file {name!r} not found. Give a path after '@', e.g. @examples/feature.txt.")
+        raise CnnToolError(
+            f"{what}: file {name!r} not found. Give a path after '@', e.g. @examples/feature.txt."
+        )
     if path.suffix.lower() == ".npy":
         return _load_npy(path, what)
     try:
@@ -145,7 +147,9 @@ def _parse_json(text: str, what: str) -> Tensor:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise CnnToolError(f"{what}: the nested list does not parse ({exc.msg} at character {exc.pos}).") from None
+        raise CnnToolError(
+            f"{what}: the nested list does not parse ({exc.msg} at character {exc.pos})."
+        ) from None
     return _from_nested(data, what)
 
 
@@ -156,7 +160,9 @@ def parse_tensor(text: str, what: str = "matrix") -> Tensor:
     """
     stripped = text.strip()
     if not stripped:
-        raise CnnToolError(f"{what}: empty matrix. Write rows like '1 2; 3 4', a file as @path, or a sample name.")
+        raise CnnToolError(
+            f"{what}: empty matrix. Write rows like '1 2; 3 4', a file as @path, or a sample name."
+        )
     if stripped.startswith("@"):
         return _read_file(stripped[1:], what)
     if stripped.startswith("["):

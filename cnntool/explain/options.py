@@ -29,7 +29,9 @@ def parse_pair(text: str | int, what: str, minimum: int = 1) -> Pair:
     return first, second
 
 
-def parse_padding(text: str | int, kernel: Pair, dilation: Pair, stride: Pair, what: str = "--padding") -> Padding:
+def parse_padding(
+    text: str | int, kernel: Pair, dilation: Pair, stride: Pair, what: str = "--padding"
+) -> Padding:
     """`1`, `1x2`, `valid` (0) or `same` (PyTorch's, stride 1 only) → ((top, bottom), (left, right)).
 
     `same` comes from arith.same_padding, so an even kernel puts the extra row and

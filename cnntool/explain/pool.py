@@ -156,7 +156,10 @@ def pool2d(image: Tensor, settings: PoolSettings | None = None) -> PoolResult:
     out_h, out_w = plan.out_shape
     per = out_h * out_w
     output = tuple(
-        tuple(tuple(s.value for s in steps[ch * per + r * out_w : ch * per + (r + 1) * out_w]) for r in range(out_h))
+        tuple(
+            tuple(s.value for s in steps[ch * per + r * out_w : ch * per + (r + 1) * out_w])
+            for r in range(out_h)
+        )
         for ch in range(len(image))
     )
     return PoolResult(plan, output, steps)
