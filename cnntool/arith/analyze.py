@@ -67,7 +67,8 @@ class _Walker:
             computed: Computed = _HANDLERS[spec.kind](spec, x, self.ctx)
         except LayerProblem as problem:
             self.fail(spec.offset, spec.text, index, x, str(problem))
-        rf = receptive.step(rf, computed.rf, self.input_spatial)
+        before, rf = rf, receptive.step(rf, computed.rf, self.input_spatial)
+        computed.formulas.extend(receptive.explain(before, computed.rf, rf))
         trainable = spec.get("trainable", True)
         params = computed.params
         result = LayerResult(
@@ -84,6 +85,7 @@ class _Walker:
             macs=computed.macs,
             receptive_field=rf,
             layout=computed.out.layout,
+            input_layout=x.layout,
             role=role,
             depth=depth,
             formulas=tuple(computed.formulas),
@@ -113,6 +115,7 @@ class _Walker:
             output_shape=y.shape,
             receptive_field=receptive.merge(body_rf, short_rf),
             layout=y.layout,
+            input_layout=y.layout,
             role="add",
             depth=depth,
         )

@@ -69,3 +69,38 @@ def merge(a: ReceptiveField | None, b: ReceptiveField | None) -> ReceptiveField 
         return a if a.whole_input else b
     size = tuple(max(x, y) for x, y in zip(a.size, b.size))
     return ReceptiveField(size, a.jump, a.start)
+
+
+def _text(value: Fraction) -> str:
+    return str(value.numerator) if value.denominator == 1 else f"{float(value):g}"
+
+
+def explain(before: ReceptiveField | None, op: tuple | None, after: ReceptiveField | None) -> list:
+    """'RF = r + (K−1)·j' with the numbers in, for layers with a window (per axis when not square)."""
+    from cnntool.arith.formulas import Formula
+
+    if before is None or after is None or op is None or op[0] != "window" or before.whole_input:
+        return []
+    _, kernel, stride, pad_left = op
+    axes = range(len(kernel))
+    if len(set(zip(kernel, stride, pad_left, before.size, before.jump))) == 1:
+        axes = range(1)
+    formulas = []
+    for a in axes:
+        label = "" if len(axes) == 1 else ("_H", "_W")[a]
+        r, j, s0 = before.size[a], before.jump[a], before.start[a]
+        formulas.append(
+            Formula(
+                f"RF{label}", "r + (K−1)·j", f"{_text(r)} + ({kernel[a]}−1)·{_text(j)}", _text(after.size[a])
+            )
+        )
+        formulas.append(Formula(f"jump{label}", "j·S", f"{_text(j)}·{stride[a]}", _text(after.jump[a])))
+        formulas.append(
+            Formula(
+                f"start{label}",
+                "start + ((K−1)/2 − P_l)·j",
+                f"{_text(s0)} + (({kernel[a]}−1)/2 − {pad_left[a]})·{_text(j)}",
+                _text(after.start[a]),
+            )
+        )
+    return formulas

@@ -76,6 +76,7 @@ class LayerResult:
     macs: int = 0
     receptive_field: ReceptiveField | None = None
     layout: str = "image"
+    input_layout: str = "image"
     role: str = "layer"  # layer | shortcut | add
     depth: int = 0
     formulas: tuple[Formula, ...] = ()
@@ -98,6 +99,7 @@ class LayerResult:
             "depth": self.depth,
             "input_shape": list(self.input_shape),
             "output_shape": list(self.output_shape),
+            "layout": self.layout,
             "params": self.params,
             "trainable_params": self.trainable_params,
             "buffers": self.buffers,

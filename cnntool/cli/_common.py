@@ -1,0 +1,95 @@
+"""What every command shares: options, error handling, JSON output, the rich console.
+
+Rich is imported lazily (inside functions): `--json` output never pays for it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from cnntool.errors import CnnToolError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_BAD_INPUT = 2
+
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print machine-readable JSON (stable keys, plain integers).")
+]
+KerasOpt = Annotated[
+    bool,
+    typer.Option(
+        "--keras",
+        help="Keras conventions: one bias per RNN/LSTM gate set (GRU reset_after keeps two), batchnorm "
+        "statistics counted as non-trainable params, padding=same allowed with strides.",
+    ),
+]
+HwcOpt = Annotated[
+    bool,
+    typer.Option(
+        "--hwc",
+        help="Read the input shape channels-last (32x32x3, as the lecture writes it) and print shapes that way.",
+    ),
+]
+InputOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--input",
+        "-i",
+        help="Override the input shape, e.g. --input 3x227x227 for a zoo net.",
+        show_default=False,
+    ),
+]
+
+
+def handle_errors(func: F) -> F:
+    """Turn bad input into one message on stderr and exit code 2, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CnnToolError as error:
+            fail(str(error))
+        except BrokenPipeError:  # `cnntool summary vgg16 | head` is not an error
+            sys.stderr.close()
+            raise typer.Exit(0) from None
+        except RecursionError:
+            fail("the spec is nested too deeply")
+
+    return wrapper  # type: ignore[return-value]
+
+
+def fail(message: str) -> None:
+    """Print `error: message` on stderr and exit with code 2."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def console(stderr: bool = False):  # -> rich.console.Console, imported lazily
+    """A rich console: colour only on a terminal, NO_COLOR respected, never narrower than 60 columns."""
+    from rich.console import Console
+
+    width = None
+    if not sys.stdout.isatty():
+        width = int(os.environ.get("COLUMNS", "120"))
+    return Console(stderr=stderr, width=width, highlight=False, soft_wrap=False)
+
+
+def fmt_int(value: int | None) -> str:
+    return "" if value is None else f"{value:,}"
+
+
+def fmt_shape(shape: tuple[int, ...] | list[int]) -> str:
+    return "×".join(str(d) for d in shape)

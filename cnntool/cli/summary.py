@@ -1,0 +1,75 @@
+"""`cnntool summary`: one table with shapes, params (shared/unshared/dense), MACs and receptive fields."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from cnntool.cli._common import HwcOpt, InputOpt, JsonOpt, KerasOpt, fail, handle_errors, print_json
+
+app = typer.Typer()
+
+FORMATS = ("table", "json", "markdown", "csv")
+
+
+@app.command()
+@handle_errors
+def summary(
+    spec: Annotated[
+        str,
+        typer.Argument(
+            help='A spec ("3x32x32 | conv 10 k5 p2 | relu"), a zoo name (lenet5), a spec file, or - for stdin.',
+            show_default=False,
+        ),
+    ],
+    json_out: JsonOpt = False,
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="table, json, markdown (handouts) or csv (spreadsheets).")
+    ] = "table",
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            "--columns",
+            "-c",
+            help="Comma-separated columns: index, layer, kind, input, output, params, trainable, buffers, "
+            "unshared, dense, macs, rf, jump, start, activations.",
+            show_default=False,
+        ),
+    ] = None,
+    keras: KerasOpt = False,
+    hwc: HwcOpt = False,
+    input_shape: InputOpt = None,
+) -> None:
+    """Shapes, parameter counts and MACs of every layer, with totals.
+
+    params is PyTorch's count; unshared is the same layer without weight sharing
+    (its own filter at every output position, or own weights at every time step);
+    dense-equiv is a dense layer between the same inputs and outputs; MACs are
+    multiply-accumulates per sample (torchinfo's Mult-Adds); RF is the receptive
+    field in input pixels.
+
+    Examples:
+
+      cnntool summary "3x32x32 | conv 10 k5 s1 p2 | relu | maxpool 2 | flatten | dense 10"
+
+      cnntool summary alexnet --input 3x227x227 --format markdown
+
+      cnntool summary "32x32x3 | conv 10 k5 p2" --hwc
+    """
+    from cnntool.arith import summarize
+    from cnntool.cli import render_summary as render
+
+    fmt = "json" if json_out else output_format.lower()
+    if fmt not in FORMATS:
+        fail(f"unknown format '{output_format}'; use one of: {', '.join(FORMATS)}")
+    keys = render.parse_columns(columns)
+    result = summarize(spec, convention="keras" if keras else "pytorch", input_shape=input_shape, hwc=hwc)
+    if fmt == "json":
+        print_json(render.summary_json(result, hwc))
+    elif fmt == "markdown":
+        typer.echo(render.render_markdown(result, keys, hwc))
+    elif fmt == "csv":
+        typer.echo(render.render_csv(result, keys, hwc))
+    else:
+        render.render_table(result, keys, hwc, title=result.name or "")
