@@ -24,6 +24,7 @@ class BatchNorm(Layer):
         super().__init__()
         dtype = resolve_dtype(dtype)
         self.num_features, self.eps, self.momentum, self.affine = num_features, eps, momentum, affine
+        self.input_rank = 4  # build() sets the real rank; export picks BatchNorm1d or 2d from it
         self.weight = self._add_param("weight", xp.ones(num_features, dtype=dtype)) if affine else None
         self.bias = self._add_param("bias", xp.zeros(num_features, dtype=dtype)) if affine else None
         self._buffers["running_mean"] = xp.zeros(num_features, dtype=dtype)
