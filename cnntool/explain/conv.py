@@ -84,7 +84,16 @@ class ConvResult:
     steps: tuple[ConvStep, ...]
 
 
-def _unvisited_warning(axis: str, size: int, kernel: int, stride: int, pad: tuple[int, int], dil: int) -> str:
+def unvisited_warning(
+    axis: str,
+    size: int,
+    kernel: int,
+    stride: int,
+    pad: tuple[int, int],
+    dil: int,
+    hint: str = "Try another stride or padding.",
+) -> str:
+    """The lecture's "this configuration is impossible" note, with what PyTorch does instead."""
     exact = conv_exact_len(size, kernel, stride, pad, dil)
     out = conv_out_len(size, kernel, stride, pad, dil)
     left_over = size + pad[0] + pad[1] - ((out - 1) * stride + dil * (kernel - 1) + 1)
@@ -92,7 +101,7 @@ def _unvisited_warning(axis: str, size: int, kernel: int, stride: int, pad: tupl
     return (
         f"stride {stride} does not fit along {axis}: ({size} + {pad[0] + pad[1]} − {dil * (kernel - 1) + 1})/"
         f"{stride} + 1 = {exact} is not a whole number; PyTorch floors it to {out}, so the last "
-        f"{left_over} {cells} of the padded input are never visited. Try another stride or padding."
+        f"{left_over} {cells} of the padded input are never visited. {hint}"
     )
 
 
@@ -117,9 +126,9 @@ def plan_conv(image: Tensor, kernel: Tensor, settings: ConvSettings) -> ConvPlan
         )
     warnings = []
     if conv_exact_len(h, kh, sh, ph, dh).denominator != 1:
-        warnings.append(_unvisited_warning("H", h, kh, sh, ph, dh))
+        warnings.append(unvisited_warning("H", h, kh, sh, ph, dh))
     if conv_exact_len(w, kw, sw, pw, dw).denominator != 1:
-        warnings.append(_unvisited_warning("W", w, kw, sw, pw, dw))
+        warnings.append(unvisited_warning("W", w, kw, sw, pw, dw))
     weights = tuple(flip(g) for g in kernel) if settings.flip else kernel
     formulas = (
         explain_conv_out_len("H_out", h, kh, sh, ph, dh),

@@ -87,17 +87,23 @@ def _check_channels(tensor: Tensor, what: str) -> Tensor:
 
 def _from_nested(data: object, what: str) -> Tensor:
     """A JSON-style nested list, 2-D (one channel) or 3-D (C×H×W)."""
-    if isinstance(data, list) and data and all(isinstance(row, list) for row in data):
-        if all(isinstance(v, list) for row in data for v in row):
-            channels = data
-        else:
-            channels = [data]
-        blocks = [[[str(v) for v in row] for row in grid] for grid in channels]
-        if any(not grid or any(isinstance(v, list) for v in grid) for grid in channels):
-            raise CnnToolError(f"{what}: expected a 2-D or 3-D nested list of numbers.")
-        tensor = tuple(_grid_from_rows(rows, what, i, len(blocks) > 1) for i, rows in enumerate(blocks))
-        return _check_channels(tensor, what)
-    raise CnnToolError(f"{what}: expected a 2-D or 3-D nested list of numbers like [[1, 2], [3, 4]].")
+
+    def is_grid(g: object) -> bool:
+        return (
+            isinstance(g, list)
+            and bool(g)
+            and all(isinstance(row, list) and row and not any(isinstance(v, list) for v in row) for row in g)
+        )
+
+    if is_grid(data):
+        channels = [data]
+    elif isinstance(data, list) and data and all(is_grid(g) for g in data):
+        channels = data
+    else:
+        raise CnnToolError(f"{what}: expected a 2-D or 3-D nested list of numbers like [[1, 2], [3, 4]].")
+    blocks = [[[str(v) for v in row] for row in grid] for grid in channels]
+    tensor = tuple(_grid_from_rows(rows, what, i, len(blocks) > 1) for i, rows in enumerate(blocks))
+    return _check_channels(tensor, what)
 
 
 def _load_npy(path: Path, what: str) -> Tensor:

@@ -15,8 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
-from cnntool.arith.formulas import Formula, explain_pool_out_len, pool_out_len
+from cnntool.arith.formulas import Formula, conv_exact_len, explain_pool_out_len, pool_out_len
 from cnntool.errors import CnnToolError, ShapeError
+from cnntool.explain.conv import unvisited_warning
 from cnntool.explain.matrix import Tensor, freeze, shape, zeros
 from cnntool.explain.numbers import Grid, Number
 from cnntool.explain.options import Pair
@@ -46,6 +47,7 @@ class PoolPlan:
     stride: Pair
     out_shape: Pair
     formulas: tuple[Formula, Formula]
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,16 @@ def plan_pool(image: Tensor, settings: PoolSettings) -> PoolPlan:
         explain_pool_out_len("H_out", h, kh, stride[0], (ph, ph), dh, settings.ceil),
         explain_pool_out_len("W_out", w, kw, stride[1], (pw, pw), dw, settings.ceil),
     )
-    return PoolPlan(image, settings, stride, (out_h, out_w), formulas)
+    warnings = []
+    if not settings.ceil:
+        for axis, size, k, st, p, d in (("H", h, kh, stride[0], ph, dh), ("W", w, kw, stride[1], pw, dw)):
+            if conv_exact_len(size, k, st, (p, p), d).denominator != 1:
+                warnings.append(
+                    unvisited_warning(
+                        axis, size, k, st, (p, p), d, "Try another stride or padding, or --ceil."
+                    )
+                )
+    return PoolPlan(image, settings, stride, (out_h, out_w), formulas, tuple(warnings))
 
 
 def _axis(start: int, k: int, d: int, size: int, pad: int) -> tuple[tuple[int, ...], int, int]:

@@ -144,7 +144,7 @@ def pool_json(result: PoolResult, steps: list[PoolStep] | None = None) -> dict[s
         "output_shape": [len(plan.image), *plan.out_shape],
         "output": grid_to_json(result.output),
         "formulas": [str(f) for f in plan.formulas],
-        "warnings": [],
+        "warnings": list(plan.warnings),
         "steps": [pool_step_json(st) for st in (result.steps if steps is None else steps)],
     }
 
