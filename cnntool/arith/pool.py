@@ -19,15 +19,15 @@ def _pool(layer: LayerSpec, x: Tensor, ctx: Ctx, kind: str) -> Computed:
     ceil = layer["ceil"]
     out, formulas, warnings = [], [], []
     for axis, n, k, s, p, d in zip(axis_names(rank), x.spatial, kernel, stride, padding, dilation):
-        if 2 * p > effective_kernel(k, d):
+        if 2 * p > k:
             raise LayerProblem(
                 f"padding {p} is more than half the window ({k}); PyTorch refuses this for pooling"
             )
-        if n + 2 * p < effective_kernel(k, d):
-            raise LayerProblem(
-                f"the {k}-wide window is larger than the padded input ({n + 2 * p}) along {axis}"
-            )
         f = explain_pool_out_len(f"{axis}_out", n, k, s, (p, p), d, ceil)
+        if int(f.value) < 1:  # in ceil mode a window may overhang the input, so test the size, not the kernel
+            raise LayerProblem(
+                f"the {effective_kernel(k, d)}-wide window is larger than the padded input ({n + 2 * p}) along {axis}"
+            )
         formulas.append(f)
         out.append(int(f.value))
     axes = list(zip(axis_names(rank), x.spatial, kernel, stride, padding, dilation))

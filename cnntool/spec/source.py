@@ -38,6 +38,8 @@ def read_spec_text(arg: str) -> tuple[str, str]:
     if name:
         return ZOO[name].text(), name
     stripped = arg.strip()
+    if not stripped:
+        return arg, ""  # the parser says "the spec is empty" with an example
     path = Path(stripped)
     if (
         "|" not in stripped
@@ -56,7 +58,7 @@ def read_spec_text(arg: str) -> tuple[str, str]:
         hint = did_you_mean(stripped, list(ZOO))
         raise CnnToolError(
             f"'{arg}' is not a zoo net, a file or a spec. "
-            + (hint.capitalize() + " " if hint else "")
+            + (hint + " " if hint else "")
             + '(`cnntool zoo` lists the nets; a spec starts with the input shape: "3x32x32 | conv 8 k3")'
         )
     if path.is_file() and len(stripped) < 4096:
