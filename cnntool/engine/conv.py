@@ -213,7 +213,7 @@ class ConvTranspose(Layer):
         self._need_cache()
         xg, x_shape, (ho, wo) = self._cache
         n, c, h, w = x_shape
-        g, f = self.groups, self.out_channels
+        g = self.groups
         d4 = dout[:, :, None, :] if self.nd == 1 else dout
         if self.bias is not None:
             self.bias.grad += d4.sum(axis=(0, 2, 3))

@@ -158,5 +158,7 @@ def to_torch(model):
     namespace: dict[str, object] = {}
     exec(compile(torch_source(model), "<cnntool export>", "exec"), namespace)  # our own generated code
     module = namespace["build"]().to(getattr(torch, model.dtype.name))
-    module.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in model.state_dict().items()}, strict=True)
+    module.load_state_dict(
+        {k: torch.from_numpy(np.array(v)) for k, v in model.state_dict().items()}, strict=True
+    )
     return module.eval()

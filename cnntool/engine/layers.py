@@ -71,6 +71,10 @@ class Layer:
     def backward(self, dout: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def clear_cache(self) -> None:
+        """Drop what the last forward kept (memory; and backward must follow a real forward)."""
+        self._cache = ()
+
     def _need_cache(self) -> None:
         if not self._cache:
             raise RuntimeError(f"{self.label}: backward called before forward(train=True)")

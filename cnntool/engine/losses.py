@@ -16,7 +16,9 @@ def log_softmax(logits: np.ndarray, axis: int = 1) -> np.ndarray:
     return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
 
 
-def cross_entropy(logits: np.ndarray, labels: np.ndarray, label_smoothing: float = 0.0) -> tuple[float, np.ndarray]:
+def cross_entropy(
+    logits: np.ndarray, labels: np.ndarray, label_smoothing: float = 0.0
+) -> tuple[float, np.ndarray]:
     """PyTorch's CrossEntropyLoss: logits (N, K), integer labels (N,) in [0, K).
 
     With label smoothing ε the target is (1 − ε)·onehot + ε/K, as in PyTorch.
@@ -26,9 +28,13 @@ def cross_entropy(logits: np.ndarray, labels: np.ndarray, label_smoothing: float
     n, k = logits.shape
     labels = np.asarray(labels)
     if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer):
-        raise ShapeError(f"cross_entropy: expected integer labels of shape ({n},), got {labels.dtype} {labels.shape}")
+        raise ShapeError(
+            f"cross_entropy: expected integer labels of shape ({n},), got {labels.dtype} {labels.shape}"
+        )
     if n and (labels.min() < 0 or labels.max() >= k):
-        raise ValueError(f"cross_entropy: labels must be in [0, {k}), got min {labels.min()} max {labels.max()}")
+        raise ValueError(
+            f"cross_entropy: labels must be in [0, {k}), got min {labels.min()} max {labels.max()}"
+        )
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     logp = log_softmax(logits)

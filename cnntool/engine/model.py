@@ -18,7 +18,19 @@ import numpy as np
 
 from cnntool.engine.backend import resolve_dtype, xp
 from cnntool.engine.conv import Conv, ConvTranspose
-from cnntool.engine.layers import Dense, Dropout, Flatten, Layer, LeakyReLU, Parameter, ReLU, Sigmoid, Softmax, Tanh, Upsample
+from cnntool.engine.layers import (
+    Dense,
+    Dropout,
+    Flatten,
+    Layer,
+    LeakyReLU,
+    Parameter,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+    Upsample,
+)
 from cnntool.engine.norm import BatchNorm, LayerNorm
 from cnntool.engine.pool import AdaptiveAvgPool, AvgPool, GlobalAvgPool, MaxPool
 from cnntool.errors import CnnToolError, ShapeError
@@ -40,6 +52,10 @@ class Sequential(Layer):
 
     def parameters(self) -> list[Parameter]:
         return [p for layer in self.layers for p in layer.parameters()]
+
+    def clear_cache(self) -> None:
+        for layer in self.layers:
+            layer.clear_cache()
 
     def state_items(self, prefix: str = "") -> list[tuple[str, np.ndarray]]:
         return [item for i, layer in enumerate(self.layers) for item in layer.state_items(f"{prefix}{i}.")]
@@ -76,6 +92,11 @@ class Residual(Layer):
     def parameters(self) -> list[Parameter]:
         return self.body.parameters() + self.shortcut.parameters()
 
+    def clear_cache(self) -> None:
+        self._cache = ()
+        self.body.clear_cache()
+        self.shortcut.clear_cache()
+
     def state_items(self, prefix: str = "") -> list[tuple[str, np.ndarray]]:
         return self.body.state_items(prefix + "body.") + self.shortcut.state_items(prefix + "shortcut.")
 
@@ -105,7 +126,9 @@ class Model(Sequential):
 
     kind = "model"
 
-    def __init__(self, layers: Sequence[Layer], spec: str, input_shape: tuple[int, ...], dtype: np.dtype) -> None:
+    def __init__(
+        self, layers: Sequence[Layer], spec: str, input_shape: tuple[int, ...], dtype: np.dtype
+    ) -> None:
         super().__init__(layers)
         self.spec, self.input_shape, self.dtype = spec, tuple(input_shape), np.dtype(dtype)
         self.label = "model"
@@ -113,7 +136,9 @@ class Model(Sequential):
     def forward(self, x: np.ndarray, train: bool = False, check: bool = False) -> np.ndarray:
         """x: (N, *input_shape) → output (N, *output_shape). `check` also rejects NaN/inf input."""
         if x.ndim != len(self.input_shape) + 1 or tuple(x.shape[1:]) != self.input_shape:
-            raise ShapeError(f"model input: expected (N, {', '.join(map(str, self.input_shape))}), got {x.shape}")
+            raise ShapeError(
+                f"model input: expected (N, {', '.join(map(str, self.input_shape))}), got {x.shape}"
+            )
         if check and not np.isfinite(x).all():
             bad = int(np.size(x) - np.isfinite(x).sum())
             raise ValueError(f"model input: {bad} NaN or infinite values in input of shape {x.shape}")
@@ -129,13 +154,17 @@ class Model(Sequential):
         missing = [k for k in own if k not in state]
         unexpected = [k for k in state if k not in own]
         if strict and (missing or unexpected):
-            raise CnnToolError(f"state_dict does not match the model: missing {missing}, unexpected {unexpected}")
+            raise CnnToolError(
+                f"state_dict does not match the model: missing {missing}, unexpected {unexpected}"
+            )
         for name, value in state.items():
             if name not in own:
                 continue
             value = np.asarray(value)
             if value.shape != own[name].shape:
-                raise CnnToolError(f"state_dict: array {name!r} expected shape {own[name].shape}, found {value.shape}")
+                raise CnnToolError(
+                    f"state_dict: array {name!r} expected shape {own[name].shape}, found {value.shape}"
+                )
             self.load_item(name, value)
 
     def zero_grad(self) -> None:
@@ -168,7 +197,9 @@ def _make_layer(row, rng: np.random.Generator, dtype: np.dtype) -> Layer:
         pads = []
         for lo, hi in h["padding"]:
             if lo != hi:
-                raise CnnToolError(f"layer {row.index} ({row.text}): convT needs symmetric padding, got {h['padding']}")
+                raise CnnToolError(
+                    f"layer {row.index} ({row.text}): convT needs symmetric padding, got {h['padding']}"
+                )
             pads.append(lo)
         return ConvTranspose(h["in_channels"], h["out_channels"], h["kernel"], h["stride"], tuple(pads),
                              h["output_padding"], h["dilation"], h["groups"], h["bias"], rng=rng, dtype=dtype)  # fmt: skip
@@ -243,15 +274,20 @@ def build(spec, seed: int = 0, dtype=None, check_shapes: bool = True) -> Model:
     """
     from cnntool.arith import analyze
     from cnntool.spec.nodes import NetSpec
+    from cnntool.spec.parser import parse
 
     if isinstance(spec, NetSpec):
-        text = spec.source
+        net = spec
     else:
-        from cnntool.spec.source import read_spec_text
+        text = str(spec)
+        if "|" not in text and "\n" not in text:  # a zoo name or a file, not spec text
+            from cnntool.spec.source import read_spec_text
 
-        text = read_spec_text(str(spec))[0]
+            text = read_spec_text(text)[0]
+        net = parse(text)
+    text = net.source
     dtype = resolve_dtype(dtype)
-    summary = analyze(spec if isinstance(spec, NetSpec) else text)
+    summary = analyze(net)
     rng = np.random.default_rng(seed)
     pairs = _make_nodes(summary.nodes, rng, dtype)
     model = Model([layer for layer, _ in pairs], text, summary.input_shape, dtype)
@@ -259,4 +295,5 @@ def build(spec, seed: int = 0, dtype=None, check_shapes: bool = True) -> Model:
         _check_shapes(pairs, xp.zeros((1, *summary.input_shape), dtype=dtype))
     for layer, _ in pairs:
         layer.__dict__.pop("_check_pairs", None)
+    model.clear_cache()  # the check's activations are not a training forward
     return model

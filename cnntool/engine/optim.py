@@ -64,7 +64,12 @@ class SGD(Optimizer):
         super().__init__(params, lr)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: nesterov needs momentum > 0 and dampening 0")
-        self.momentum, self.dampening, self.weight_decay, self.nesterov = momentum, dampening, weight_decay, nesterov
+        self.momentum, self.dampening, self.weight_decay, self.nesterov = (
+            momentum,
+            dampening,
+            weight_decay,
+            nesterov,
+        )
 
     def _update(self, p, st):
         g = p.grad + self.weight_decay * p.value if self.weight_decay else p.grad
@@ -128,7 +133,13 @@ class RMSprop(Optimizer):
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0,
                  momentum: float = 0.0, centered: bool = False) -> None:  # fmt: skip
         super().__init__(params, lr)
-        self.alpha, self.eps, self.weight_decay, self.momentum, self.centered = alpha, eps, weight_decay, momentum, centered
+        self.alpha, self.eps, self.weight_decay, self.momentum, self.centered = (
+            alpha,
+            eps,
+            weight_decay,
+            momentum,
+            centered,
+        )
 
     def _update(self, p, st):
         if "square_avg" not in st:

@@ -54,7 +54,9 @@ def _read(path: Path) -> dict[str, np.ndarray]:
     except FileNotFoundError:
         raise CnnToolError(f"{path}: no such model file") from None
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
-        raise CnnToolError(f"{path}: not a readable cnntool model (corrupt or truncated .npz: {exc})") from None
+        raise CnnToolError(
+            f"{path}: not a readable cnntool model (corrupt or truncated .npz: {exc})"
+        ) from None
 
 
 def load(path, dtype=None):
@@ -77,7 +79,9 @@ def load(path, dtype=None):
     state = {k[len("state/") :]: v for k, v in data.items() if k.startswith("state/")}
     for name in own:
         if name not in state:
-            raise CnnToolError(f"{path}: array {name!r} is missing (the spec builds it with shape {own[name].shape})")
+            raise CnnToolError(
+                f"{path}: array {name!r} is missing (the spec builds it with shape {own[name].shape})"
+            )
     for name, value in state.items():
         if name not in own:
             raise CnnToolError(f"{path}: unexpected array {name!r} (shape {value.shape}) for this spec")

@@ -72,7 +72,9 @@ def test_cross_entropy_gradient(smoothing, rng):
 
 def test_mse_and_bce_gradients(rng):
     assert check_loss(losses.mse, rng.standard_normal((3, 4)), rng.standard_normal((3, 4))) < TOL
-    assert check_loss(losses.bce_with_logits, 3 * rng.standard_normal((3, 4)), rng.uniform(0, 1, (3, 4))) < TOL
+    assert (
+        check_loss(losses.bce_with_logits, 3 * rng.standard_normal((3, 4)), rng.uniform(0, 1, (3, 4))) < TOL
+    )
 
 
 def test_gradcheck_catches_a_wrong_gradient(rng):

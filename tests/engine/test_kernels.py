@@ -22,7 +22,9 @@ CONV_CASES = [
 
 
 def _out(shape, k, s, p, d):
-    return tuple(conv_out_len(n, kk, ss, pp, dd) for n, kk, ss, pp, dd in zip(shape[2:], k, s, p, d, strict=True))
+    return tuple(
+        conv_out_len(n, kk, ss, pp, dd) for n, kk, ss, pp, dd in zip(shape[2:], k, s, p, d, strict=True)
+    )
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -68,7 +70,9 @@ POOL_CASES = [
 
 
 def _pool_out(shape, k, s, p, d, ceil):
-    return tuple(pool_out_len(n, kk, ss, pp, dd, ceil) for n, kk, ss, pp, dd in zip(shape[2:], k, s, p, d, strict=True))
+    return tuple(
+        pool_out_len(n, kk, ss, pp, dd, ceil) for n, kk, ss, pp, dd in zip(shape[2:], k, s, p, d, strict=True)
+    )
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -81,7 +85,9 @@ def test_maxpool_matches_reference(shape, k, s, p, d, ceil, dtype, rng):
     np.testing.assert_array_equal(out, rout)
     np.testing.assert_array_equal(arg, rarg)
     g = rng.standard_normal(out.shape).astype(dtype)
-    np.testing.assert_allclose(pool.maxpool_backward(g, arg, shape), ref.maxpool_backward(g, arg, shape), rtol=1e-6)
+    np.testing.assert_allclose(
+        pool.maxpool_backward(g, arg, shape), ref.maxpool_backward(g, arg, shape), rtol=1e-6
+    )
 
 
 @pytest.mark.parametrize("include_pad", [True, False])
@@ -95,7 +101,9 @@ def test_avgpool_matches_reference(shape, k, s, p, d, ceil, include_pad, rng):
     np.testing.assert_array_equal(div, rdiv)
     g = rng.standard_normal(out.shape)
     np.testing.assert_allclose(
-        pool.avgpool_backward(g, div, shape, k, s, p), ref.avgpool_backward(g, div, shape, k, s, p), rtol=1e-12
+        pool.avgpool_backward(g, div, shape, k, s, p),
+        ref.avgpool_backward(g, div, shape, k, s, p),
+        rtol=1e-12,
     )
 
 
