@@ -31,8 +31,10 @@ def guarded(func: F) -> F:
             return inner(*args, **kwargs)
         except (typer.Exit, typer.Abort):
             raise
-        except (ValueError, ArithmeticError, TypeError, IndexError, KeyError, OSError) as error:
-            fail(f"could not process this input ({type(error).__name__}: {error}).")
+        except Exception as error:  # a bug must not show a student a traceback
+            fail(
+                f"could not process this input ({type(error).__name__}: {error}); please report it as a bug."
+            )
 
     return wrapper  # type: ignore[return-value]
 

@@ -109,7 +109,7 @@ def shift_equivariance(
         raise CnnToolError(
             f"--shift {dy},{dx} is not a multiple of the stride {sh}x{sw}: the output can only move by "
             "whole cells, so equivariance holds for shifts by multiples of the stride. Try "
-            f"--shift {dy - dy % sh},{dx - dx % sw} or {sh},{sw}."
+            f"--shift {sh},{sw} (one output cell) or 0,{sw}."
         )
     _, h, w = shape(image)
     if abs(dy) >= h or abs(dx) >= w:

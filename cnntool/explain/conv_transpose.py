@@ -91,7 +91,8 @@ def plan_conv_transpose(image: Tensor, kernel: Tensor, settings: ConvTSettings) 
     out_w = conv_transpose_out_len(w, kw, s[1], p[1], op[1], d[1])
     if out_h < 1 or out_w < 1:
         raise ShapeError(
-            f"--padding {p[0]}x{p[1]} crops away the whole {out_h + 2 * p[0]}x{out_w + 2 * p[1]} output; use less padding."
+            f"--padding {p[0]}x{p[1]} crops {2 * p[0]} rows and {2 * p[1]} columns from a "
+            f"{out_h + 2 * p[0]}x{out_w + 2 * p[1]} output, leaving nothing; use less padding."
         )
     formulas = (
         explain_conv_transpose_out_len("H_out", h, kh, s[0], p[0], op[0], d[0]),
