@@ -41,7 +41,8 @@ def is_exact(value: Number) -> bool:
 
 def _fixed(value: Number, digits: int, truncate: bool) -> str:
     """`digits` places after the point, rounded (half away from zero) or truncated toward zero."""
-    exact = Fraction(value)
+    # a float is taken at its shortest decimal form, so 0.29 truncates to 0.29, not 0.28
+    exact = Fraction(repr(value)) if isinstance(value, float) else value
     scaled = exact * 10**digits
     if truncate:
         whole = math.trunc(scaled)

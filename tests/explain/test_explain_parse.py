@@ -45,6 +45,8 @@ def test_format_number() -> None:
     assert format_number(Fraction(5, 2), decimals=0) == "3"
     assert format_number(Fraction(4)) == "4"
     assert format_number(0.5) == "0.5" and format_number(2.0) == "2.0"
+    assert format_number(0.29, truncate=2) == "0.29" and format_number(-0.29, truncate=2) == "-0.29"
+    assert format_number(0.1 + 0.2, decimals=2) == "0.30"
     assert to_json(Fraction(7, 9)) == "7/9" and to_json(Fraction(3)) == 3 and to_json(0.5) == 0.5
 
 
