@@ -47,7 +47,7 @@ def read_spec_text(arg: str) -> tuple[str, str]:
         and " " not in stripped
         and not _SHAPE.fullmatch(stripped)
     ):
-        if path.is_file():
+        if _is_file(path):
             return _read_file(path), path.name
         if path.is_dir():
             raise CnnToolError(f"'{arg}' is a folder, not a spec file")
@@ -61,9 +61,16 @@ def read_spec_text(arg: str) -> tuple[str, str]:
             + (hint + " " if hint else "")
             + '(`cnntool zoo` lists the nets; a spec starts with the input shape: "3x32x32 | conv 8 k3")'
         )
-    if path.is_file() and len(stripped) < 4096:
+    if len(stripped) < 4096 and _is_file(path):  # a file whose name contains spaces or '|'
         return _read_file(path), path.name
     return arg, ""
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long for the file system is spec text, not a path
+        return False
 
 
 def _read_file(path: Path) -> str:
