@@ -1,10 +1,12 @@
 """`cnntool demo`: a guided tour of the lecture's worked examples, computed live.
 
-Each stop is (title, narration, spec); the tour calls the same code as the
-commands, so the demo can never disagree with `summary` or `explain`.
+Each stop is (title, narration, command line); the tour runs the real commands
+in-process, so the demo can never disagree with what a user types.
 """
 
 from __future__ import annotations
+
+import shlex
 
 import typer
 
@@ -12,65 +14,93 @@ from cnntool.cli._common import handle_errors
 
 app = typer.Typer()
 
-TOUR = (
+TOUR: tuple[tuple[str, str, str], ...] = (
     (
         "An MLP has many parameters",
         "20 inputs → 20 → 20 → 1, with biases: (20+1)·20 + (20+1)·20 + (20+1)·1 = 861.",
-        "mlp861",
+        "summary mlp861",
+    ),
+    (
+        "Convolution by hand",
+        "The lecture's 4×4 exercise: slide the 3×3 filter, multiply, add.",
+        "conv --image '0 1 0 1; 0 1 0 1; 1 1 1 1; 0 -2 0 -2' --kernel '-1/2 1 -1/2; -1/2 1 -1/2; -1/2 1 -1/2'",
+    ),
+    (
+        "The X image and the diagonal filter",
+        "One window: 7 matches out of 9 pixels, so the slide prints 7/9 = 0.77.",
+        "conv --image x --kernel diag --normalize --at 0,0",
+    ),
+    (
+        "Max pooling, 2×2 stride 2",
+        "A 7×7 map becomes 4×4 because the last window may hang over the edge (PyTorch's ceil_mode).",
+        "pool --image @FEATURE --size 2 --stride 2 --mode max --ceil --truncate 2",
     ),
     (
         "Weight sharing: one 5×5 filter bank on CIFAR",
         "Ten 5×5×3 filters, stride 1, pad 2 on 32×32×3: 10·(5·5·3+1) = 760 params, output 32×32×10.",
-        "cs231n760",
+        "summary cs231n760",
     ),
     (
         "AlexNet's first layer, with and without sharing",
         "96 filters 11×11×3, stride 4 on 227×227×3 → 55×55×96; 34,944 params shared, "
         "105,705,600 if every position had its own filter.",
-        "alexnet_conv1",
+        "explain alexnet_conv1",
     ),
     (
         "Dense vs conv on a 32×32 image",
         "A dense 1,024 → 1,024 map needs 1,048,576 weights; one 21×21 filter with padding=same needs 441.",
-        "dense_vs_conv",
+        "summary dense_vs_conv --columns layer,output,params,dense",
     ),
-    ("Depthwise separable convolution", "3·3·3 depthwise + 3·10 pointwise = 57 params.", "dwsep57"),
+    ("Depthwise separable convolution", "3·3·3 depthwise + 3·10 pointwise = 57 params.", "summary dwsep57"),
     (
         "A stride that does not fit",
         "I=10, F=3, P=0, S=2: (10−3)/2+1 = 4.5 — cnntool warns and suggests fixes.",
-        "1x10x10 | conv 1 k3 s2",
+        "summary '1x10x10 | conv 1 k3 s2'",
     ),
-    ("LeNet-5", "About 60K parameters, trained in 1998 without a GPU.", "lenet5"),
+    ("LeNet-5", "About 60K parameters, trained in 1998 without a GPU.", "summary lenet5"),
     (
         "Parameter sharing across time",
-        "An LSTM and a GRU of the same size: the GRU has 3 gate sets, the LSTM 4.",
-        "lstm_classifier",
+        "An LSTM and a GRU of the same size: the GRU has 3 gate sets, the LSTM 4; MACs grow with the 50 steps.",
+        "summary '50x32 | lstm 128 | gru 128' --columns layer,output,params,unshared,macs",
     ),
-    ("", "", "gru_classifier"),
 )
+
+
+def _feature_map() -> str:
+    """The X image filtered by the diagonal kernel, truncated as the slides print it, in a temp file."""
+    import tempfile
+
+    from cnntool.explain.conv import ConvSettings, conv2d
+    from cnntool.explain.matrix import parse_tensor
+    from cnntool.explain.numbers import format_number
+
+    result = conv2d(parse_tensor("x", "image"), parse_tensor("diag", "kernel"), ConvSettings(normalize=True))
+    rows = [" ".join(format_number(v, truncate=2) for v in row) for row in result.output]
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, prefix="cnntool-demo-") as handle:
+        handle.write("\n".join(rows) + "\n")
+    return handle.name
 
 
 @app.command()
 @handle_errors
 def demo() -> None:
     """A guided tour of the lecture's worked examples (takes a second, needs no arguments)."""
-    from cnntool.arith import summarize
+    import os
+
     from cnntool.cli._common import console
-    from cnntool.cli.render_summary import DEFAULT_COLUMNS, render_table
+    from cnntool.cli.app import app as root
 
     out = console()
     out.rule("[bold]cnntool demo[/bold]: the lecture's examples, computed")
-    for step, (title, narration, spec) in enumerate(TOUR, start=1):
-        if title:
+    feature = _feature_map()
+    try:
+        for step, (title, narration, command) in enumerate(TOUR, start=1):
             out.print(f"\n[bold cyan]{step}. {title}[/bold cyan]")
             out.print(narration, highlight=False)
-        out.print(f"[dim]$ cnntool summary {spec if ' ' not in spec else repr(spec)}[/dim]", highlight=False)
-        render_table(summarize(spec), DEFAULT_COLUMNS, hwc=False, title="")
-    out.print("\n[bold]Show the work[/bold] for any layer:")
-    out.print('[dim]$ cnntool explain "3x227x227 | conv 96 k11 s4"[/dim]', highlight=False)
-    from cnntool.cli.explain import explain
-
-    explain(
-        "3x227x227 | conv 96 k11 s4", layer=None, json_out=False, keras=False, hwc=False, input_shape=None
-    )
-    out.print("Next: cnntool zoo · cnntool summary resnet18 · cnntool explain --help")
+            shown = command.replace("@FEATURE", "@feature.txt")
+            out.print(f"[dim]$ cnntool {shown}[/dim]", highlight=False)
+            argv = [arg.replace("@FEATURE", "@" + feature) for arg in shlex.split(command)]
+            root(argv, standalone_mode=False)
+    finally:
+        os.unlink(feature)
+    out.print("\nNext: cnntool zoo · cnntool summary resnet18 · cnntool conv --list · cnntool --help")
