@@ -8,6 +8,7 @@ layer function only knows its own formulas.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from math import prod
 from typing import Any
 
 from cnntool.arith.formulas import Formula
@@ -27,10 +28,7 @@ class Tensor:
 
     @property
     def size(self) -> int:
-        n = 1
-        for d in self.shape:
-            n *= d
-        return n
+        return prod(self.shape)
 
     @property
     def spatial(self) -> tuple[int, ...]:
@@ -62,13 +60,6 @@ class Computed:
     warnings: list[str] = field(default_factory=list)
     hyper: dict[str, Any] = field(default_factory=dict)
     rf: tuple | None = None
-
-
-def prod(values) -> int:
-    n = 1
-    for v in values:
-        n *= v
-    return n
 
 
 def expand(value: int | tuple[int, ...], rank: int, name: str) -> tuple[int, ...]:

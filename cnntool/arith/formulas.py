@@ -49,6 +49,13 @@ def conv_exact_len(
     return Fraction(size + padding[0] + padding[1] - effective_kernel(kernel, dilation), stride) + 1
 
 
+def _ceil_pool_len(size: int, kernel: int, stride: int, padding: Pad, dilation: int) -> tuple[int, int]:
+    """(rounded-up size, size after PyTorch's last-window rule) for ceil_mode pooling."""
+    span = size + padding[0] + padding[1] - dilation * (kernel - 1) - 1
+    raw = -(-span // stride) + 1
+    return raw, raw - 1 if (raw - 1) * stride >= size + padding[0] else raw
+
+
 def pool_out_len(
     size: int,
     kernel: int,
@@ -62,13 +69,9 @@ def pool_out_len(
     With ceil_mode the division rounds up, but the last window must start inside
     the input or the left padding: if (out−1)·S ≥ I + P_left, PyTorch drops it.
     """
-    span = size + padding[0] + padding[1] - dilation * (kernel - 1) - 1
     if ceil_mode:
-        out = -(-span // stride) + 1
-        if (out - 1) * stride >= size + padding[0]:
-            out -= 1
-        return out
-    return span // stride + 1
+        return _ceil_pool_len(size, kernel, stride, padding, dilation)[1]
+    return conv_out_len(size, kernel, stride, padding, dilation)
 
 
 def same_padding(kernel: int, dilation: int = 1) -> Pad:
@@ -134,10 +137,12 @@ def explain_pool_out_len(
     symbolic = f"{left}({quantity[0]}_in + {pad_sym} − D·(K−1) − 1)/S{right} + 1"
     substituted = f"{left}({size} + {pad_num} − {dilation}·({kernel}−1) − 1)/{stride}{right} + 1"
     if ceil_mode:
-        span = size + padding[0] + padding[1] - dilation * (kernel - 1) - 1
-        raw = -(-span // stride) + 1
+        raw, _ = _ceil_pool_len(size, kernel, stride, padding, dilation)
         if raw != value:
-            substituted += f" = {raw}, minus 1 because the last window would start at {(raw - 1) * stride} ≥ I + P_l = {size + padding[0]}"
+            substituted += (
+                f" = {raw}, minus 1 because the last window would start at {(raw - 1) * stride}"
+                f" ≥ I + P_l = {size + padding[0]}"
+            )
     return Formula(quantity, symbolic, substituted, value)
 
 

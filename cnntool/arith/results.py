@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from math import prod
 from typing import Any, Union
 
 from cnntool.arith.formulas import Formula
@@ -85,10 +86,7 @@ class LayerResult:
 
     @property
     def activations(self) -> int:
-        n = 1
-        for d in self.output_shape:
-            n *= d
-        return n
+        return prod(self.output_shape)
 
     def to_dict(self) -> dict[str, Any]:
         return {
