@@ -10,6 +10,9 @@ Environment variables (read once, at import):
 - ``CNNTOOL_FASTMATH``: ``1`` (default) a safe fastmath set without nnan/ninf, so NaN
   still propagates and can be detected; ``0`` off; ``full`` numba's whole set.
 - ``CNNTOOL_PARALLEL``: ``1`` (default) compile kernels with ``parallel=True``; ``0`` off.
+- ``CNNTOOL_BLAS_THREADS``: threads of the BLAS behind NumPy's matmul while the engine runs
+  (default 1 when kernels are parallel: numba's threads and OpenBLAS's spinning threads would
+  otherwise fight over the cores, which measured 10× slower on 2 cores; see benchmarks/engine.py).
 - ``CNNTOOL_CACHE``: ``1`` (default) cache compiled kernels on disk so a second process
   does not recompile; ``0`` off.
 """
@@ -41,12 +44,12 @@ def _dtype() -> str:
     return value
 
 
-def _threads() -> int | None:
-    value = os.environ.get("CNNTOOL_THREADS")
+def _threads(name: str = "CNNTOOL_THREADS") -> int | None:
+    value = os.environ.get(name)
     if value is None or not value.strip():
         return None
     if not value.strip().isdigit() or int(value) < 1:
-        raise ValueError(f"CNNTOOL_THREADS={value!r}: expected a positive integer")
+        raise ValueError(f"{name}={value!r}: expected a positive integer")
     return int(value)
 
 
@@ -68,6 +71,8 @@ THREADS: int | None = _threads()
 FASTMATH: bool | set[str] = _fastmath()
 #: Whether kernels are compiled with parallel=True (prange loops run on threads).
 PARALLEL: bool = _flag("CNNTOOL_PARALLEL", True)
+#: BLAS threads the engine asks for (None: leave the BLAS alone).
+BLAS_THREADS: int | None = _threads("CNNTOOL_BLAS_THREADS") or (1 if PARALLEL else None)
 #: Whether compiled kernels are cached on disk.
 CACHE: bool = _flag("CNNTOOL_CACHE", True)
 
@@ -78,8 +83,39 @@ NJIT_SERIAL: dict[str, object] = {**NJIT_OPTIONS, "parallel": False}
 
 
 def apply_threads() -> None:
-    """Set numba's thread count from CNNTOOL_THREADS (imports numba; engine only)."""
+    """Set numba's thread count (CNNTOOL_THREADS) and the BLAS's (CNNTOOL_BLAS_THREADS); engine only."""
     if THREADS is not None:
         import numba
 
         numba.set_num_threads(min(THREADS, numba.config.NUMBA_NUM_THREADS))
+    if BLAS_THREADS is not None:
+        set_blas_threads(BLAS_THREADS)
+
+
+_BLAS_SETTERS = ("openblas_set_num_threads", "scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
+                 "openblas_set_num_threads64_", "MKL_Set_Num_Threads")  # fmt: skip
+
+
+def set_blas_threads(n: int) -> bool:
+    """Ask the OpenBLAS/MKL loaded by NumPy for `n` threads (as threadpoolctl does); False if none found."""
+    import ctypes
+
+    import numpy  # noqa: F401 - loads the BLAS whose library we look for
+
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as f:  # Linux; elsewhere the BLAS is left alone
+            libs = {line.split()[-1] for line in f if "blas" in line.lower() or "mkl_rt" in line.lower()}
+    except OSError:
+        return False
+    done = False
+    for path in sorted(libs):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for name in _BLAS_SETTERS:
+            if hasattr(lib, name):
+                getattr(lib, name)(ctypes.c_int(n))
+                done = True
+                break
+    return done

@@ -122,6 +122,8 @@ class Conv(Layer):
         # dW[g] = Σ_n dout[n, g] · cols[n, g]ᵀ ; dcols[n, g] = W[g]ᵀ · dout[n, g]
         dw = xp.matmul(d, colsg.transpose(0, 1, 3, 2)).sum(axis=0)
         self.weight.grad += dw.reshape(self.weight.value.shape)
+        if not self.needs_dx:
+            return None
         wmat = self.weight.value.reshape(g, f // g, -1)
         dcols = xp.matmul(wmat.transpose(0, 2, 1), d).reshape(cols.shape)
         dx = col2im(dcols, x_shape, self._k2, self._s2, self._p2, self._d2, (ho, wo))
@@ -220,6 +222,8 @@ class ConvTranspose(Layer):
         dcols = im2col(d4, self._k2, self._s2, self._p2, self._d2, (h, w)).reshape(n, g, -1, h * w)
         dw = xp.matmul(xg, dcols.transpose(0, 1, 3, 2)).sum(axis=0)  # (G, C/G, F/G·K)
         self.weight.grad += dw.reshape(self.weight.value.shape)
+        if not self.needs_dx:
+            return None
         wmat = self.weight.value.reshape(g, c // g, -1)
         dx = xp.matmul(wmat, dcols).reshape(n, c, h, w)
         return dx[:, :, 0, :] if self.nd == 1 else dx

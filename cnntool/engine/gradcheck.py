@@ -58,6 +58,8 @@ def check_layer(
     if x.dtype != np.float64 or any(p.value.dtype != np.float64 for p in layer.parameters()):
         raise ValueError(f"gradcheck {layer.label}: use float64 input and parameters, got x {x.dtype}")
     x = x.copy()
+    if hasattr(layer, "input_grad"):
+        layer.input_grad = True  # a Model skips d(input) unless asked
     out = layer.forward(x, train=train)
     upstream = rng.standard_normal(out.shape)
 

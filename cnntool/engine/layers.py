@@ -34,6 +34,9 @@ class Layer:
 
     def __init__(self) -> None:
         self.label = self.kind
+        # False on a model's first layer: nobody needs d(input), and for a conv skipping it
+        # skips the most expensive col2im of the step (PyTorch skips it too).
+        self.needs_dx = True
         self._cache: tuple = ()
         self._params: dict[str, Parameter] = {}
         self._buffers: dict[str, np.ndarray] = {}

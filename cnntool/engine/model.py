@@ -132,6 +132,23 @@ class Model(Sequential):
         super().__init__(layers)
         self.spec, self.input_shape, self.dtype = spec, tuple(input_shape), np.dtype(dtype)
         self.label = "model"
+        self.input_grad = False
+
+    @property
+    def input_grad(self) -> bool:
+        """Whether `backward` returns d(loss)/d(input); off by default (training never needs it)."""
+        return self._input_grad
+
+    @input_grad.setter
+    def input_grad(self, value: bool) -> None:
+        self._input_grad = bool(value)
+        if self.layers:
+            self.layers[0].needs_dx = self._input_grad
+
+    def backward(self, dout: np.ndarray) -> np.ndarray | None:
+        """dout: (N, *output_shape) → d(input) if `input_grad`, else None; fills every Parameter.grad."""
+        dx = super().backward(dout)
+        return dx if self._input_grad else None
 
     def forward(self, x: np.ndarray, train: bool = False, check: bool = False) -> np.ndarray:
         """x: (N, *input_shape) → output (N, *output_shape). `check` also rejects NaN/inf input."""

@@ -27,6 +27,7 @@ def compare_with_torch(model, x, tol, train=True, rng=None):
     """One forward/backward in both; compares outputs, dx, every gradient and every buffer."""
     rng = rng or np.random.default_rng(0)
     tmodel = model.to_torch().train(train)
+    model.input_grad = True
     xt = torch.tensor(x, requires_grad=True)
     out = model.forward(x, train=train)
     tout = tmodel(xt)
