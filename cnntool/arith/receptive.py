@@ -12,13 +12,22 @@ from fractions import Fraction
 
 from cnntool.arith.results import ReceptiveField
 
+Number = int | Fraction  # ints while exact integers (fast), Fractions only for half pixels
+
+
+def _exact(numerator: int | Fraction, denominator: int = 1) -> Number:
+    """numerator/denominator, as an int when it divides (Fractions are slow on 10,000-layer specs)."""
+    if isinstance(numerator, int) and numerator % denominator == 0:
+        return numerator // denominator
+    value = Fraction(numerator, denominator)
+    return value.numerator if value.denominator == 1 else value
+
 
 def initial(spatial: tuple[int, ...]) -> ReceptiveField | None:
     """Each input pixel sees itself: size 1, jump 1, centred on pixel 0."""
     if not spatial:
         return None
-    one, zero = Fraction(1), Fraction(0)
-    return ReceptiveField((one,) * len(spatial), (one,) * len(spatial), (zero,) * len(spatial))
+    return ReceptiveField((1,) * len(spatial), (1,) * len(spatial), (0,) * len(spatial))
 
 
 def step(
@@ -33,14 +42,14 @@ def step(
     if kind == "drop":
         return None
     if kind == "global":
-        size = tuple(Fraction(n) for n in input_spatial)
-        centre = tuple(Fraction(n - 1, 2) for n in input_spatial)
+        size = tuple(input_spatial)
+        centre = tuple(_exact(n - 1, 2) for n in input_spatial)
         return ReceptiveField(size, rf.jump, centre, whole_input=True)
     if kind == "window":
         _, kernel, stride, pad_left = op
         size = tuple(r + (k - 1) * j for r, k, j in zip(rf.size, kernel, rf.jump))
         start = tuple(
-            s + (Fraction(k - 1, 2) - p) * j for s, k, p, j in zip(rf.start, kernel, pad_left, rf.jump)
+            _exact(2 * s + (k - 1 - 2 * p) * j, 2) for s, k, p, j in zip(rf.start, kernel, pad_left, rf.jump)
         )
         jump = tuple(j * s for j, s in zip(rf.jump, stride))
         return ReceptiveField(size, jump, start)
@@ -48,15 +57,15 @@ def step(
         # An output cell of a stride-s transposed conv depends on ⌈k/s⌉ input cells.
         _, kernel, stride, padding = op
         size = tuple(r + (-(-k // s) - 1) * j for r, k, s, j in zip(rf.size, kernel, stride, rf.jump))
-        jump = tuple(j / s for j, s in zip(rf.jump, stride))
+        jump = tuple(_exact(j, s) for j, s in zip(rf.jump, stride))
         start = tuple(
-            st + (p - Fraction(k - 1, 2)) * j / s
+            _exact(2 * s * st + (2 * p - (k - 1)) * j, 2 * s)
             for st, k, s, p, j in zip(rf.start, kernel, stride, padding, rf.jump)
         )
         return ReceptiveField(size, jump, start)
     if kind == "upsample":
         _, scale = op
-        jump = tuple(j / s for j, s in zip(rf.jump, scale))
+        jump = tuple(_exact(j, s) for j, s in zip(rf.jump, scale))
         return ReceptiveField(rf.size, jump, rf.start)
     raise ValueError(f"unknown receptive-field op {kind!r}")
 
@@ -71,8 +80,8 @@ def merge(a: ReceptiveField | None, b: ReceptiveField | None) -> ReceptiveField 
     return ReceptiveField(size, a.jump, a.start)
 
 
-def _text(value: Fraction) -> str:
-    return str(value.numerator) if value.denominator == 1 else f"{float(value):g}"
+def _text(value: Number) -> str:
+    return str(value) if isinstance(value, int) else f"{float(value):g}"
 
 
 def explain(before: ReceptiveField | None, op: tuple | None, after: ReceptiveField | None) -> list:

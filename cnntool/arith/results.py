@@ -32,9 +32,9 @@ class ReceptiveField:
     the first output cell's field. whole_input: after flatten/dense/global pooling.
     """
 
-    size: tuple[Fraction, ...]
-    jump: tuple[Fraction, ...]
-    start: tuple[Fraction, ...]
+    size: tuple[int | Fraction, ...]
+    jump: tuple[int | Fraction, ...]
+    start: tuple[int | Fraction, ...]
     whole_input: bool = False
 
     def to_dict(self) -> dict[str, Any]:
