@@ -1,0 +1,36 @@
+"""`cnntool export`: turn a saved engine model (.npz) into a plain PyTorch module file plus weights."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cnntool.cli._common import JsonOpt, handle_errors, print_json
+
+app = typer.Typer()
+
+
+@app.command()
+@handle_errors
+def export(
+    model: Annotated[Path, typer.Argument(help="A model saved by the engine (model.save('lenet.npz')).")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="The .py file to write; the weights go beside it as .npz.")
+    ] = Path("model.py"),
+    json_out: JsonOpt = False,
+) -> None:
+    """Write a PyTorch nn.Sequential module file whose load_model() loads the weights with strict=True.
+
+    The generated file needs only torch and numpy: `from model import load_model; net = load_model()`.
+    """
+    from cnntool.engine.export import export as write
+    from cnntool.engine.serialize import load
+
+    source, weights = write(load(model), out)
+    if json_out:
+        print_json({"module": str(source), "weights": str(weights)})
+        return
+    typer.echo(f"wrote {source} and {weights}")
+    typer.echo(f"load it with: from {source.stem} import load_model; net = load_model()")
