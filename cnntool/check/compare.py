@@ -60,7 +60,10 @@ def tensor_shape(tensor: Any) -> tuple[int, int, int]:
 def _compare_tensor(kind: str, inputs: dict[str, Any], want: Any, given: Any) -> Verdict:
     if tensor_shape(given) != tensor_shape(want):
         g, w = tensor_shape(given), tensor_shape(want)
-        size = lambda s: f"{s[1]}x{s[2]}" if s[0] == 1 else "x".join(map(str, s))
+
+        def size(s):
+            return f"{s[1]}x{s[2]}" if s[0] == 1 else "x".join(map(str, s))
+
         return Verdict(False, (f"your matrix is {size(g)} but the output is {size(w)}",))
     wrong = [
         (c, i, j)

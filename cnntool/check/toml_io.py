@@ -20,6 +20,8 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
+import contextlib
+
 from cnntool.errors import CnnToolError
 
 MAX_FILE_BYTES = 256 * 1024
@@ -144,8 +146,6 @@ def write_atomic(path: str | Path, text: str) -> None:
             handle.write(text)
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
