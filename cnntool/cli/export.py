@@ -17,8 +17,14 @@ app = typer.Typer()
 def export(
     model: Annotated[Path, typer.Argument(help="A model saved by the engine (model.save('lenet.npz')).")],
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="The .py file to write; the weights go beside it as .npz.")
+        Path,
+        typer.Option(
+            "--out", "-o", help="The .py file to write; the weights go beside it as <name>.weights.npz."
+        ),
     ] = Path("model.py"),
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the .py and .weights.npz if they exist.")
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Write a PyTorch nn.Sequential module file whose load_model() loads the weights with strict=True.
@@ -28,7 +34,7 @@ def export(
     from cnntool.engine.export import export as write
     from cnntool.engine.serialize import load
 
-    source, weights = write(load(model), out)
+    source, weights = write(load(model), out, overwrite=force)
     if json_out:
         print_json({"module": str(source), "weights": str(weights)})
         return

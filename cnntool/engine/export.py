@@ -56,7 +56,8 @@ def load_model(weights=None):
     """The module with the exported weights (a .npz of the state_dict), strict names and shapes."""
     from pathlib import Path
 
-    path = Path(weights) if weights else Path(__file__).with_suffix(".npz")
+    here = Path(__file__)
+    path = Path(weights) if weights else here.with_name(here.stem + ".weights.npz")
     model = build().to(torch.{dtype})
     with np.load(path, allow_pickle=False) as data:
         state = {{k: torch.from_numpy(data[k]) for k in data.files}}
@@ -139,12 +140,20 @@ def torch_source(model) -> str:
     return _HEADER.format(spec=spec, body=body, dtype=model.dtype.name)
 
 
-def export(model, out: str | Path) -> tuple[Path, Path]:
-    """Write `out` (.py source) and its weights beside it (same name, .npz); returns both paths."""
+def export(model, out: str | Path, overwrite: bool = False) -> tuple[Path, Path]:
+    """Write `out` (.py source) and its weights beside it (`<name>.weights.npz`); returns both paths.
+
+    The weights never take the plain `<name>.npz`, so `export model.npz --out model.py` cannot
+    overwrite the engine's own save file; existing files are kept unless `overwrite`.
+    """
     out = Path(out)
     if out.suffix != ".py":
         raise CnnToolError(f"export: the output must be a .py file, got {out}")
-    weights = out.with_suffix(".npz")
+    weights = out.with_name(out.stem + ".weights.npz")
+    if not overwrite:
+        for path in (out, weights):
+            if path.exists():
+                raise CnnToolError(f"export: {path} already exists; choose another --out or pass --force")
     source = torch_source(model)
     out.write_text(source, encoding="utf-8")
     np.savez(weights, **{k: np.asarray(v) for k, v in model.state_dict().items()})

@@ -52,8 +52,22 @@ def test_cli_export_writes_module_and_weights(tmp_path):
     out = tmp_path / "net.py"
     result = CliRunner().invoke(app, [str(tmp_path / "m.npz"), "--out", str(out), "--json"])
     assert result.exit_code == 0, result.output
-    assert out.exists() and (tmp_path / "net.npz").exists()
+    assert out.exists() and (tmp_path / "net.weights.npz").exists()
     assert '"module"' in result.output
+
+
+def test_cli_export_never_overwrites_the_saved_model(tmp_path):
+    """`export model.npz --out model.py` must not replace model.npz, and existing files need --force."""
+    model = build("4 | dense 2")
+    saved = tmp_path / "model.npz"
+    model.save(saved)
+    before = saved.read_bytes()
+    out = tmp_path / "model.py"
+    assert CliRunner().invoke(app, [str(saved), "--out", str(out)]).exit_code == 0
+    assert saved.read_bytes() == before
+    again = CliRunner().invoke(app, [str(saved), "--out", str(out)])
+    assert again.exit_code == 2 and "already exists" in again.output
+    assert CliRunner().invoke(app, [str(saved), "--out", str(out), "--force"]).exit_code == 0
 
 
 def test_cli_export_bad_file_exits_2(tmp_path):
