@@ -48,7 +48,7 @@ def main() -> None:
             print(f"epoch {event.epoch}: loss {event.loss:.3f}  acc {event.accuracy:.3f}  "
                   f"val loss {event.val_loss:.3f}  val acc {event.val_accuracy:.3f}")  # fmt: skip
     model.save(args.out, optimizer=opt)
-    source, weights = export(model, args.out.removesuffix(".npz") + "_torch.py")
+    source, weights = export(model, args.out.removesuffix(".npz") + "_torch.py", overwrite=True)
     print(f"saved {args.out}; PyTorch module {source} with weights {weights}")
 
 
