@@ -9,7 +9,15 @@ value comes from `cnntool.arith` or `cnntool.explain`.
     report.score, report.max_score, [r.status for r in report.results]
 """
 
-from cnntool.check.grade import FolderReport, QuestionResult, Report, grade, grade_folder, grade_text
+from cnntool.check.grade import (
+    FolderReport,
+    QuestionResult,
+    Report,
+    grade,
+    grade_folder,
+    grade_paths,
+    grade_text,
+)
 from cnntool.check.questions import KINDS, Question
 from cnntool.check.toml_io import AnswerFileError
 
@@ -22,6 +30,7 @@ __all__ = [
     "Report",
     "grade",
     "grade_folder",
+    "grade_paths",
     "grade_text",
     "make_quiz",
 ]

@@ -196,18 +196,32 @@ def answer_files(folder: str | Path) -> list[Path]:
 
 
 def grade_folder(key: str | Path | None, folder: str | Path, exclude: tuple[Path, ...] = ()) -> FolderReport:
-    """Grade every .toml file in `folder`; a broken file is listed in `broken`, the rest are graded.
+    """Grade every .toml file in `folder`; a broken file is listed in `broken`, the rest are graded."""
+    return grade_paths(key, [Path(folder)], exclude)
+
+
+def grade_paths(
+    key: str | Path | None, paths: list[Path] | tuple[Path, ...], exclude: tuple[Path, ...] = ()
+) -> FolderReport:
+    """Grade files and folders (their .toml files); broken files are reported, the rest graded.
 
     A malformed key is an error for the whole run (raised), since nothing could be graded.
+    The key itself and `exclude` are skipped when a folder holds them.
     """
     key_questions = None
     if key is not None:
         _, key_questions = qs.parse_questions(read_toml(key), str(key))
     skip = {p.resolve() for p in exclude} | ({Path(key).resolve()} if key is not None else set())
+    files: list[Path] = []
+    for path in paths:
+        if Path(path).is_dir():
+            files += [p for p in answer_files(path) if p.resolve() not in skip]
+        else:
+            files.append(Path(path))
+    if len(files) > MAX_FOLDER_FILES:
+        raise AnswerFileError(f"{len(files)} answer files is beyond the limit of {MAX_FOLDER_FILES}")
     reports, broken = [], []
-    for path in answer_files(folder):
-        if path.resolve() in skip:
-            continue
+    for path in files:
         try:
             if key_questions is not None:
                 reports.append(grade_against_key(key_questions, path))

@@ -70,8 +70,7 @@ def _spec_variants(kind: str, inputs: dict[str, Any]) -> Iterator[tuple[str, Cal
     hwc = inputs["layout"] == "hwc"
     if kind in _COUNT_KINDS:
         yield (
-            "forgot the bias: that is the count without the biases (one per filter or neuron; +1 in each "
-            "C_in·K·K + 1)",
+            "forgot the bias: that is the count without the biases (each filter or neuron has one)",
             lambda: spec_value(kind, inputs, _map_layers(net, _no_bias))[0],
         )
     if kind in _SIZE_KINDS:

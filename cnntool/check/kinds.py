@@ -156,13 +156,19 @@ def run_window(kind: str, inputs: dict[str, Any]) -> tuple[Any, tuple[Any, ...],
     return output, tuple(str(f) for f in result.plan.formulas), result.plan.warnings
 
 
+def _factor(value: Any) -> str:
+    """A factor in a written-out sum: negatives and fractions in parentheses, as on paper."""
+    text = format_number(value)
+    return f"({text})" if text.startswith("-") or "/" in text else text
+
+
 def cell_work(kind: str, inputs: dict[str, Any], channel: int, i: int, j: int) -> str:
     """The window and the sum behind one output cell, as the lecture writes it."""
     if kind == "conv":
         plan = plan_conv(inputs["image"], inputs["kernel"], conv_settings(inputs))
         step = conv_step(plan, i, j)
         terms = " + ".join(
-            f"{format_number(x)}·{format_number(k)}"
+            f"{_factor(x)}·{_factor(k)}"
             for window, weights in zip(step.window, plan.weights)
             for wrow, krow in zip(window, weights)
             for x, k in zip(wrow, krow)
