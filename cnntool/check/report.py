@@ -11,6 +11,7 @@ import io
 from typing import Any
 
 from cnntool.check.grade import STATUSES, FolderReport, QuestionResult, Report
+from cnntool.check.toml_io import toml_value
 
 GRADESCOPE_FORMAT = "text"
 
@@ -57,6 +58,13 @@ def folder_json(folder: FolderReport) -> dict[str, Any]:
     }
 
 
+def given_text(value: Any) -> str:
+    """The student's answer as they wrote it in TOML: true, 760, 10x32x32, [[2, -2], [-1, 1]]."""
+    if isinstance(value, str):
+        return value.strip()
+    return toml_value(value)
+
+
 def question_text(result: QuestionResult) -> str:
     """Plain-text feedback for one question: the verdict, then expected value, work and hint."""
     lines = [f"{result.status}: {_num(result.score)} / {_num(result.max_score)}"]
@@ -64,7 +72,7 @@ def question_text(result: QuestionResult) -> str:
         lines.append(result.prompt)
     if result.status != "correct":
         if result.given is not None:
-            lines.append(f"your answer: {result.given}")
+            lines.append(f"your answer: {given_text(result.given)}")
         if result.expected:
             lines.append(f"expected: {result.expected}")
     lines += list(result.notes)

@@ -87,6 +87,8 @@ def _gradescope(paths: list[Path], key: Path | None, output: Path | None, protec
 def _render_report(report: Any) -> None:
     from rich.table import Table
 
+    from cnntool.check.report import given_text
+
     con = console()
     title = report.title or report.source
     if report.student:
@@ -106,7 +108,7 @@ def _render_report(report: Any) -> None:
             continue
         con.print(f"\n[bold]{escape(r.id)}[/] ({r.kind}): {r.status}")
         if r.given is not None:
-            con.print(f"  your answer: {escape(str(r.given).strip())}")
+            con.print(f"  your answer: {escape(given_text(r.given))}")
         if r.expected:
             con.print(f"  expected:    {escape(r.expected)}")
         for line in (*r.notes, *r.derivation):
