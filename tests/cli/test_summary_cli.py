@@ -167,3 +167,44 @@ def test_help_teaches() -> None:
 
 def test_version() -> None:
     assert run("--version").stdout.startswith("cnntool ")
+
+
+# Every lecture fact about shapes and counts, typed at the command line (values from the slides).
+LECTURE_FACTS = [
+    ("mlp861", "total_params", 861),
+    ("65536 | dense 20 | relu | dense 20 | relu | dense 1", "total_params", 1_311_181),
+    ("1x1x1 | conv 1 k5 p2", "output_shape", [1, 1, 1]),
+    ("3x300x400 | conv 1 k5 p2", "output_shape", [1, 300, 400]),
+    ("3x300x400 | conv 1 k5 p2 | maxpool 2", "output_shape", [1, 150, 200]),
+    ("3x32x32 | conv 10 k5 s1 p2", "output_shape", [10, 32, 32]),
+    ("3x32x32 | conv 10 k5 s1 p2", "total_params", 760),
+    ("3x227x227 | conv 96 k11 s4", "output_shape", [96, 55, 55]),
+    ("3x227x227 | conv 96 k11 s4", "total_params", 34_944),
+    ("3x227x227 | conv 96 k11 s4", "total_params_unshared", 105_705_600),
+    ("3x32x32 | conv 16 k5 p2", "total_params", 1_216),
+    ("1x32x32 | conv 1 k21 padding=same bias=false", "total_params", 441),
+    ("1x32x32 | conv 1 k21 padding=same bias=false", "total_params_dense", 1_048_576),
+    ("3x32x32 | dwconv k3 p1 bias=false | conv 10 k1 bias=false", "total_params", 57),
+    ("1x10x10 | conv 1 k3 s2", "output_shape", [1, 4, 4]),
+    ("1x7x7 | conv 1 k3 s1", "output_shape", [1, 5, 5]),
+    ("1x7x7 | conv 1 k3 s2", "output_shape", [1, 3, 3]),
+    ("1x7x7 | conv 1 k3 s1 p1", "output_shape", [1, 7, 7]),
+    ("1x7x7 | maxpool 2 ceil=true", "output_shape", [1, 4, 4]),
+    ("lenet5", "total_params", 61_706),
+    ("7x10 | lstm 20", "total_params", 2_560),
+]
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize(("spec", "key", "expected"), LECTURE_FACTS)
+def test_lecture_fact_through_the_cli(spec: str, key: str, expected) -> None:
+    assert summary_json(spec)[key] == expected
+
+
+def test_infeasible_strides_warn_in_json() -> None:
+    assert any("4.5 is not an integer" in w for w in summary_json("1x10x10 | conv 1 k3 s2")["warnings"])
+    assert any(
+        "does not" in w or "not an integer" in w for w in summary_json("1x7x7 | conv 1 k3 s3")["warnings"]
+    )
