@@ -11,7 +11,7 @@ from typing import Any
 
 from cnntool.check.quiz import Quiz
 
-_SETTINGS = ("stride", "padding", "size", "mode", "ceil", "bias", "normalize", "at", "truncate")
+_SETTINGS = ("input", "stride", "padding", "size", "mode", "ceil", "bias", "normalize", "at", "truncate")
 
 
 def _rows(text: str) -> list[list[str]]:
@@ -48,9 +48,11 @@ def render_markdown(quiz: Quiz, with_answers: bool = False) -> str:
         if "spec" in table:
             out += ["", f"Network: `{table['spec']}`"]
         for name in ("image", "kernel"):
-            if name in table:
+            if isinstance(table.get(name), str):
                 out += ["", f"**{name}**", "", matrix_table(table[name])]
         settings = [f"{name} = {_value(table[name])}" for name in _SETTINGS if name in table]
+        if isinstance(table.get("kernel"), int):
+            settings.insert(1, f"kernel = {table['kernel']}")
         if settings:
             out += ["", "Settings: " + "; ".join(settings)]
         if with_answers:

@@ -154,6 +154,8 @@ def parse_answer(kind: str, raw: Any, qid: str, inputs: dict[str, Any]) -> Any:
                     flat = flat[0]
                 raw = flat
             return v.as_number(raw, qid, "answer")
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            raw = [[raw]]  # a 1x1 output written as a plain number
         return v.as_tensor(raw, qid, "answer")
     return v.as_int(raw, qid, "answer")
 
