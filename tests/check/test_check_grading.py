@@ -198,3 +198,18 @@ def test_feasible_fix() -> None:
 def test_malformed_answer_raises_with_id_and_field() -> None:
     with pytest.raises(AnswerFileError, match="question 'q', field 'answer'"):
         one(f'kind = "shape"\n{SPEC_CIFAR}\nanswer = true')
+
+
+def test_checker_imports_no_numpy_numba_or_textual() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from cnntool.check import grade, make_quiz\n"
+        "from cnntool.cli import check\n"
+        f"grade({str(EXAMPLES / 'lecture_answers.toml')!r}); make_quiz(1, 10)\n"
+        "bad = [m for m in ('numpy', 'numba', 'textual', 'torch') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
