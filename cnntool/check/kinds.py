@@ -20,8 +20,8 @@ from cnntool.explain.conv import ConvSettings, conv2d, conv_step, plan_conv
 from cnntool.explain.numbers import format_number
 from cnntool.explain.options import parse_padding
 from cnntool.explain.pool import PoolSettings, plan_pool, pool2d, pool_step
-from cnntool.spec import NetSpec, load_spec
-from cnntool.spec.source import to_channels_last
+from cnntool.spec import ZOO, NetSpec, load_spec, parse
+from cnntool.spec.source import to_channels_last, zoo_name
 
 # formulas of a layer that explain each quantity (quantity names as arith writes them)
 _FORMULAS = {
@@ -63,8 +63,15 @@ def pick_layer(summary: Summary, layer: int | str) -> LayerResult:
 
 
 def spec_net(inputs: dict[str, Any], hwc: bool | None = None) -> NetSpec:
-    """The question's network, parsed (the spec language; `layout = "hwc"` reads the input channels-last)."""
-    return load_spec(inputs["spec"], hwc=inputs["layout"] == "hwc" if hwc is None else hwc)
+    """The question's network, parsed (the spec language; `layout = "hwc"` reads the input channels-last).
+
+    Spec text or a zoo name only: unlike the CLI, a spec in an answer file is never
+    taken as a file path, so a student file cannot make the grader read (and echo) a file.
+    """
+    text = inputs["spec"]
+    name = zoo_name(text)
+    net = parse(ZOO[name].text(), name) if name else parse(text)
+    return load_spec(net, hwc=inputs["layout"] == "hwc" if hwc is None else hwc)
 
 
 def spec_value(kind: str, inputs: dict[str, Any], net: NetSpec) -> tuple[Any, Summary, LayerResult]:

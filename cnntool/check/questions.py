@@ -127,6 +127,7 @@ def _inputs(kind: str, table: dict[str, Any], qid: str, defaults: dict[str, Any]
             ceil=v.as_bool(get("ceil", False), qid, "ceil"),
             count_include_pad=v.as_bool(get("count_include_pad", True), qid, "count_include_pad"),
         )
+    _check_work(kind, inputs, qid)
     inputs["at"] = v.as_pair(get("at"), qid, "at", 0) if "at" in table else None
     inputs["tolerance"] = v.as_number(get("tolerance"), qid, "tolerance") if "tolerance" in table else None
     if inputs["tolerance"] is not None and inputs["tolerance"] < 0:
@@ -134,6 +135,31 @@ def _inputs(kind: str, table: dict[str, Any], qid: str, defaults: dict[str, Any]
     for name in ("truncate", "decimals"):
         inputs[name] = v.as_int(get(name), qid, name, 0, 12) if name in table else None
     return inputs
+
+
+MAX_WORK = 400_000
+
+
+def _check_work(kind: str, inputs: dict[str, Any], qid: str) -> None:
+    """Bound the exact arithmetic a question can ask for (padded cells × window cells), so a
+    hostile or careless file cannot stall an autograder."""
+    image = inputs["image"]
+    c, h, w = len(image), len(image[0]), len(image[0][0])
+    if kind == "conv":
+        kh, kw = len(inputs["kernel"][0]), len(inputs["kernel"][0][0])
+        pad = inputs["padding"] if isinstance(inputs["padding"], tuple) else (kh, kw)
+    else:
+        (kh, kw), pad = inputs["size"], inputs["padding"]
+    if max(pad) > v.MAX_SIDE:
+        raise v.bad(qid, "padding", f"must be at most {v.MAX_SIDE}")
+    work = c * (h + 2 * pad[0]) * (w + 2 * pad[1]) * kh * kw
+    if work > MAX_WORK:
+        raise v.bad(
+            qid,
+            "image",
+            f"this question needs about {work:,} multiplications; the limit is {MAX_WORK:,} "
+            "(use a smaller image, kernel or padding)",
+        )
 
 
 def parse_answer(kind: str, raw: Any, qid: str, inputs: dict[str, Any]) -> Any:

@@ -294,3 +294,25 @@ def test_quiz_markdown_and_errors() -> None:
     assert_clean_error(run("quiz", "--difficulty", "brutal"), "difficulty")
     assert_clean_error(run("quiz", "--render", "pdf"), "--render")
     assert_clean_error(run("quiz", "--count", "0"), "--count")
+
+
+def test_spec_is_never_read_as_a_file(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.net"
+    secret.write_text("3x8x8 | conv 2 k3  # SECRET\n")
+    path = tmp_path / "a.toml"
+    path.write_text(f'[[question]]\nid = "a"\nkind = "params"\nspec = "{secret}"\nanswer = 56\n')
+    result = run("check", path, "--json")
+    assert result.exit_code == 1
+    assert "SECRET" not in result.output
+    assert json.loads(result.stdout)["questions"][0]["status"] == "error"
+
+
+def test_too_much_work_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "a.toml"
+    image = "; ".join([" ".join(["1"] * 64)] * 64)
+    path.write_text(
+        f'[[question]]\nid = "a"\nkind = "conv"\nimage = "{image}"\nkernel = "{image}"\npadding = 100\n'
+    )
+    assert_clean_error(run("check", path), "field 'padding'")
+    path.write_text(f'[[question]]\nid = "a"\nkind = "conv"\nimage = "{image}"\nkernel = "{image}"\n')
+    assert_clean_error(run("check", path), "multiplications")
