@@ -13,6 +13,7 @@ import numpy as np
 from cnntool.arith.formulas import conv_out_len, conv_transpose_out_len
 from cnntool.engine.backend import resolve_dtype, xp
 from cnntool.engine.init import bias_uniform, kaiming_uniform
+from cnntool.engine.kernels.act import bias_act
 from cnntool.engine.kernels.conv import col2im, im2col
 from cnntool.engine.layers import Layer
 from cnntool.errors import ShapeError
@@ -37,6 +38,7 @@ class Conv(Layer):
     """
 
     kind = "conv"
+    accepts_act = True
 
     def __init__(
         self,
@@ -91,7 +93,8 @@ class Conv(Layer):
         self._check_dim(x, 1, self.in_channels, "input channels")
         return x[:, :, None, :] if self.nd == 1 else x
 
-    def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
+    def forward(self, x: np.ndarray, train: bool = False, act: tuple[str, float] | None = None) -> np.ndarray:
+        """`act` (name, alpha) fuses the next activation layer into the bias pass (see kernels/act.py)."""
         x4 = self._to4d(x)
         n, _, h, w = x4.shape
         ho, wo = self.out_hw(h, w)
@@ -106,8 +109,8 @@ class Conv(Layer):
             out = xp.matmul(wmat[0], cols)
         else:
             out = xp.matmul(wmat, cols.reshape(n, g, -1, ho * wo)).reshape(n, f, ho * wo)
-        if self.bias is not None:
-            out += self.bias.value[:, None]
+        if act is not None or self.bias is not None:
+            bias_act(out, self.bias.value if self.bias is not None else None, *(act or ("none", 0.0)))
         self._cache = (cols, x4.shape, (ho, wo), x.ndim)
         return out.reshape(n, f, wo) if self.nd == 1 else out.reshape(n, f, ho, wo)
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from cnntool.engine.backend import resolve_dtype, xp
 from cnntool.engine.init import bias_uniform, kaiming_uniform
+from cnntool.engine.kernels.act import bias_act
 from cnntool.errors import ShapeError
 
 
@@ -31,6 +32,8 @@ class Layer:
     """Base class. `label` names the layer in errors ("layer 3 (conv 16 k5)")."""
 
     kind = "layer"
+    #: Whether forward takes `act=(name, alpha)` and applies that activation itself (conv, dense).
+    accepts_act = False
 
     def __init__(self) -> None:
         self.label = self.kind
@@ -74,6 +77,15 @@ class Layer:
     def backward(self, dout: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def fused_act(self) -> tuple[str, float] | None:
+        """(name, alpha) if this activation can be fused into the conv/dense before it, else None."""
+        return None
+
+    def take_fused(self, out: np.ndarray) -> np.ndarray:
+        """Adopt `out`, computed by the previous layer with this activation fused in (fused_act)."""
+        self._cache = (out,)  # relu, relu6, leakyrelu (slope > 0): out > 0 ⇔ x > 0; σ, tanh keep out
+        return out
+
     def clear_cache(self) -> None:
         """Drop what the last forward kept (memory; and backward must follow a real forward)."""
         self._cache = ()
@@ -98,6 +110,7 @@ class Dense(Layer):
     """y = x·Wᵀ + b on the last axis: x (N, …, in) → (N, …, out); W (out, in) as PyTorch's Linear."""
 
     kind = "dense"
+    accepts_act = True
 
     def __init__(
         self, in_features: int, out_features: int, bias: bool = True, *, rng=None, dtype=None
@@ -113,13 +126,17 @@ class Dense(Layer):
             self._add_param("bias", bias_uniform((out_features,), in_features, rng, dtype)) if bias else None
         )
 
-    def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
+    def forward(self, x: np.ndarray, train: bool = False, act: tuple[str, float] | None = None) -> np.ndarray:
+        """x: (N, …, in) → (N, …, out); `act` (name, alpha) fuses the next activation layer in."""
         if x.ndim < 2 or x.shape[-1] != self.in_features:
             raise ShapeError(f"{self.label}: expected input (N, {self.in_features}), got {x.shape}")
         x2 = x.reshape(-1, self.in_features)
         out = x2 @ self.weight.value.T
-        if self.bias is not None:
-            out += self.bias.value
+        bias = self.bias.value if self.bias is not None else None
+        if act is not None:
+            bias_act(out.reshape(*out.shape, 1), bias, *act)
+        elif bias is not None:
+            out += bias
         self._cache = (x2, x.shape)
         return out.reshape(*x.shape[:-1], self.out_features)
 
@@ -185,6 +202,9 @@ class ReLU(Layer):
         if cap is not None:
             self.kind = self.label = "relu6"
 
+    def fused_act(self) -> tuple[str, float] | None:
+        return ("relu", 0.0) if self.cap is None else ("relu6", float(self.cap))
+
     def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
         out = xp.maximum(x, 0) if self.cap is None else xp.clip(x, 0, self.cap)
         self._cache = (x,)
@@ -206,6 +226,10 @@ class LeakyReLU(Layer):
         super().__init__()
         self.negative_slope = negative_slope
 
+    def fused_act(self) -> tuple[str, float] | None:
+        # Backward reads the sign of the cached value: out > 0 ⇔ x > 0 only for a positive slope.
+        return ("leakyrelu", float(self.negative_slope)) if self.negative_slope > 0 else None
+
     def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
         self._cache = (x,)
         return xp.where(x > 0, x, x * x.dtype.type(self.negative_slope))
@@ -220,6 +244,9 @@ class Sigmoid(Layer):
     """1/(1+e^−x), computed without overflow; dσ = σ(1−σ)."""
 
     kind = "sigmoid"
+
+    def fused_act(self) -> tuple[str, float] | None:
+        return ("sigmoid", 0.0)
 
     def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
         e = xp.exp(-xp.abs(x))
@@ -237,6 +264,9 @@ class Tanh(Layer):
     """tanh(x); d tanh = 1 − tanh²."""
 
     kind = "tanh"
+
+    def fused_act(self) -> tuple[str, float] | None:
+        return ("tanh", 0.0)
 
     def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
         out = xp.tanh(x)

@@ -65,8 +65,16 @@ class Sequential(Layer):
         self.layers[int(head)].load_item(rest, value)
 
     def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
-        for layer in self.layers:
-            x = layer.forward(x, train)
+        layers, i = self.layers, 0
+        while i < len(layers):
+            layer = layers[i]
+            act = layers[i + 1].fused_act() if layer.accepts_act and i + 1 < len(layers) else None
+            if act is None:
+                x = layer.forward(x, train)
+                i += 1
+            else:  # conv/dense + activation in one pass over the output (kernels/act.py)
+                x = layers[i + 1].take_fused(layer.forward(x, train, act=act))
+                i += 2
         return x
 
     def backward(self, dout: np.ndarray) -> np.ndarray:

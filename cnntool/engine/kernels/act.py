@@ -1,0 +1,76 @@
+"""Bias + activation fused into one pass over a GEMM output (conv or dense), in place.
+
+A conv or dense layer followed by an activation (relu, relu6, leakyrelu, sigmoid, tanh)
+runs as ``y = act(y + b)`` in one numba loop instead of NumPy's bias add then a second
+pass for the activation (and a third array). `Sequential.forward` does the pairing.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from cnntool.config import NJIT_OPTIONS, NJIT_SERIAL
+from cnntool.engine.backend import xp
+from cnntool.errors import ShapeError
+
+#: Activation codes the kernel understands (the parameter `alpha` is the cap or the slope).
+NONE, RELU, RELU_CAP, LEAKY, SIGMOID, TANH = 0, 1, 2, 3, 4, 5
+NAMES = {"none": NONE, "relu": RELU, "relu6": RELU_CAP, "leakyrelu": LEAKY, "sigmoid": SIGMOID, "tanh": TANH}
+
+
+@njit(**NJIT_SERIAL)
+def _bias_act_row(row, b, code, alpha):  # pragma: no cover - compiled
+    # One branch on `code` per row; the loops below are branch-free selects that vectorise.
+    if code == NONE:
+        for k in range(row.size):
+            row[k] = row[k] + b
+    elif code == RELU:
+        for k in range(row.size):
+            v = row[k] + b
+            row[k] = v if v > 0 else 0.0 * v  # 0·v: a NaN stays NaN, as np.maximum
+    elif code == RELU_CAP:
+        for k in range(row.size):
+            v = row[k] + b
+            v = v if v > 0 else 0.0 * v
+            row[k] = alpha if v >= alpha else v  # NaN stays NaN, as np.clip
+    elif code == LEAKY:
+        for k in range(row.size):
+            v = row[k] + b
+            row[k] = v if v > 0 else v * alpha
+    elif code == SIGMOID:
+        for k in range(row.size):
+            v = row[k] + b
+            e = math.exp(-abs(v))  # never overflows: the two branches as Sigmoid.forward
+            row[k] = 1.0 / (1.0 + e) if v >= 0 else e / (1.0 + e)
+    else:
+        for k in range(row.size):
+            row[k] = math.tanh(row[k] + b)
+
+
+@njit(**NJIT_OPTIONS)
+def _bias_act(y, bias, has_bias, code, alpha):  # pragma: no cover - compiled
+    n_, f_, _ = y.shape
+    for nf in prange(n_ * f_):
+        n = nf // f_
+        f = nf % f_
+        b = bias[f] if has_bias else 0.0
+        _bias_act_row(y[n, f], b, code, alpha)
+
+
+def bias_act(y: np.ndarray, bias: np.ndarray | None, act: str = "none", alpha: float = 0.0) -> np.ndarray:
+    """y: (N, F, P) C-contiguous, bias: (F,) or None → y = act(y + bias[f]) in place; returns y.
+
+    `act` is one of NAMES; `alpha` is relu6's cap or leakyrelu's negative slope.
+    """
+    if act not in NAMES:
+        raise ValueError(f"bias_act: unknown activation {act!r}; expected one of {sorted(NAMES)}")
+    if y.ndim != 3 or not y.flags.c_contiguous:
+        raise ShapeError(f"bias_act: expected a C-contiguous y of shape (N, F, P), got {y.shape}")
+    if bias is not None and bias.shape != (y.shape[1],):
+        raise ShapeError(f"bias_act: bias of shape {bias.shape} does not match y {y.shape} (F={y.shape[1]})")
+    b = xp.ascontiguousarray(bias, dtype=y.dtype) if bias is not None else xp.zeros(1, dtype=y.dtype)
+    _bias_act(y, b, bias is not None, NAMES[act], y.dtype.type(alpha))
+    return y
