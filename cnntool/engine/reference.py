@@ -66,8 +66,9 @@ def conv2d(x, weight, bias, stride, padding, dilation, groups) -> np.ndarray:
     return out
 
 
-def maxpool_forward(x, kernel, stride, padding, dilation, out_hw):
-    """Twin of `kernels.pool.maxpool_forward`: (out, argmax as flat h·W+w of the unpadded input)."""
+def maxpool_forward(x, kernel, stride, padding, dilation, out_hw, with_argmax=True):
+    """Twin of `kernels.pool.maxpool_forward`: (out, argmax as flat h·W+w of the unpadded input),
+    or (out, None) without the argmax."""
     n, c, h, w = x.shape
     (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, stride, dilation, out_hw
     (pt, _), (pl, _) = padding
@@ -82,7 +83,7 @@ def maxpool_forward(x, kernel, stride, padding, dilation, out_hw):
             best = np.argmax(vals, axis=2)
             arg[:, :, oh, ow] = flat[best]
             out[:, :, oh, ow] = np.take_along_axis(vals, best[:, :, None], axis=2)[:, :, 0]
-    return out, arg
+    return out, (arg if with_argmax else None)
 
 
 def maxpool_backward(dout, arg, x_shape):
@@ -125,3 +126,47 @@ def avgpool_backward(dout, div, x_shape, kernel, stride, padding):
     for oh, ow, hs, ws, _ in _avg_windows(h, w, kernel, stride, padding, True, dout.shape[2:]):
         dx[:, :, hs, ws] += (dout[:, :, oh, ow] / div[oh, ow])[:, :, None, None]
     return dx
+
+
+def bias_act(y, bias, act="none", alpha=0.0):
+    """Twin of `kernels.act.bias_act` (which works in place): act(y + bias[f]) for y (N, F, P)."""
+    v = y + (bias[None, :, None] if bias is not None else 0)
+    if act == "relu":
+        return np.maximum(v, 0)
+    if act == "relu6":
+        return np.clip(v, 0, alpha)
+    if act == "leakyrelu":
+        return np.where(v > 0, v, v * alpha)
+    if act == "sigmoid":
+        return 1 / (1 + np.exp(-v))
+    if act == "tanh":
+        return np.tanh(v)
+    return v
+
+
+def batchnorm_stats(x):
+    """Twin of `kernels.norm.batchnorm_stats`: per-channel mean and biased variance of x (N, C, *S)."""
+    axes = (0, *range(2, x.ndim))
+    return x.mean(axis=axes), x.var(axis=axes)
+
+
+def _per_channel(v, x):
+    return v.reshape((1, -1) + (1,) * (x.ndim - 2))
+
+
+def batchnorm_forward(x, mean, inv_std, scale, shift):
+    """Twin of `kernels.norm.batchnorm_forward`: (out, xhat)."""
+    xhat = (x - _per_channel(mean, x)) * _per_channel(inv_std, x)
+    return xhat * _per_channel(scale, x) + _per_channel(shift, x), xhat
+
+
+def batchnorm_backward(dout, xhat, scale, inv_std, train):
+    """Twin of `kernels.norm.batchnorm_backward`: (dx, dscale, dshift)."""
+    axes = (0, *range(2, dout.ndim))
+    dxhat = dout * _per_channel(scale, dout)
+    dx = dxhat * _per_channel(inv_std, dout)
+    if train:
+        mean_d = dxhat.mean(axis=axes, keepdims=True)
+        mean_dx = (dxhat * xhat).mean(axis=axes, keepdims=True)
+        dx = _per_channel(inv_std, dout) * (dxhat - mean_d - xhat * mean_dx)
+    return dx, (dout * xhat).sum(axis=axes), dout.sum(axis=axes)

@@ -7,7 +7,9 @@ import pytest
 
 from cnntool.arith.formulas import conv_out_len, pool_out_len
 from cnntool.engine import reference as ref
+from cnntool.engine.kernels import act as act_kernels
 from cnntool.engine.kernels import conv, pool
+from cnntool.engine.kernels import norm as norm_kernels
 from cnntool.errors import ShapeError
 
 # (N, C, H, W), kernel, stride, padding ((t, b), (l, r)), dilation: odd sizes, stride > kernel,
@@ -88,6 +90,36 @@ def test_maxpool_matches_reference(shape, k, s, p, d, ceil, dtype, rng):
     np.testing.assert_allclose(
         pool.maxpool_backward(g, arg, shape), ref.maxpool_backward(g, arg, shape), rtol=1e-6
     )
+    eval_out, none = pool.maxpool_forward(x, k, s, p, d, out_hw, with_argmax=False)
+    np.testing.assert_array_equal(eval_out, rout)
+    assert none is None and ref.maxpool_forward(x, k, s, p, d, out_hw, with_argmax=False)[1] is None
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_maxpool_random_shapes_match_reference(seed):
+    """Seeded random geometry (odd sizes, batch 1, stride > kernel, ceil); the 2×2 fast path included."""
+    rng = np.random.default_rng(seed)
+    for _ in range(8):
+        shape = (
+            int(rng.integers(1, 4)),
+            int(rng.integers(1, 4)),
+            int(rng.integers(2, 12)),
+            int(rng.integers(2, 12)),
+        )
+        k = tuple(int(v) for v in rng.integers(1, 4, 2)) if seed % 2 else (2, 2)
+        s = tuple(int(v) for v in rng.integers(1, 5, 2)) if seed % 2 else (2, 2)
+        d = tuple(int(v) for v in rng.integers(1, 3, 2)) if seed % 3 == 1 else (1, 1)
+        p = tuple((int(rng.integers(0, kk // 2 + 1)),) * 2 for kk in k)
+        ceil = bool(rng.integers(0, 2))
+        out_hw = _pool_out(shape, k, s, p, d, ceil)
+        if min(out_hw) < 1:
+            continue
+        x = rng.standard_normal(shape).astype(np.float32)
+        rout, rarg = ref.maxpool_forward(x, k, s, p, d, out_hw)
+        out, arg = pool.maxpool_forward(x, k, s, p, d, out_hw)
+        np.testing.assert_array_equal(out, rout)
+        np.testing.assert_array_equal(arg, rarg)
+        np.testing.assert_array_equal(pool.maxpool_forward(x, k, s, p, d, out_hw, with_argmax=False)[0], rout)
 
 
 @pytest.mark.parametrize("include_pad", [True, False])
@@ -107,11 +139,56 @@ def test_avgpool_matches_reference(shape, k, s, p, d, ceil, include_pad, rng):
     )
 
 
-def test_maxpool_keeps_nan_like_pytorch():
-    x = np.zeros((1, 1, 2, 2), dtype=np.float32)
+@pytest.mark.parametrize("with_argmax", [True, False])
+@pytest.mark.parametrize("kernel", [(2, 2), (3, 3)])
+def test_maxpool_keeps_nan_like_pytorch(with_argmax, kernel):
+    x = np.zeros((1, 1, *kernel), dtype=np.float32)
     x[0, 0, 1, 0] = np.nan
-    out, _ = pool.maxpool_forward(x, (2, 2), (2, 2), ((0, 0), (0, 0)), (1, 1), (1, 1))
+    x[0, 0, 1, 1] = 5.0  # a larger value after the NaN does not replace it
+    out, arg = pool.maxpool_forward(x, kernel, kernel, ((0, 0), (0, 0)), (1, 1), (1, 1), with_argmax)
     assert np.isnan(out[0, 0, 0, 0])
+    if with_argmax:
+        assert arg[0, 0, 0, 0] == kernel[1]  # the first NaN, as np.argmax
+
+
+@pytest.mark.parametrize("act", sorted(act_kernels.NAMES))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bias_act_matches_reference(act, dtype):
+    rng = np.random.default_rng(sum(map(ord, act)))
+    for shape in [(1, 1, 1), (3, 5, 7), (1, 7, 1), (2, 3, 13)]:
+        y = (4 * rng.standard_normal(shape)).astype(dtype)
+        y.flat[0] = 7.5  # above relu6's cap
+        bias = rng.standard_normal(shape[1]).astype(dtype) if shape[1] != 7 else None
+        alpha = {"relu6": 6.0, "leakyrelu": 0.1}.get(act, 0.0)
+        expected = ref.bias_act(y, bias, act, alpha)
+        got = act_kernels.bias_act(y.copy(), bias, act, alpha)
+        np.testing.assert_allclose(got, expected, rtol=1e-6 if dtype == np.float32 else 1e-13, atol=1e-7)
+    nan = np.full((1, 1, 3), np.nan, dtype=dtype)
+    assert np.isnan(act_kernels.bias_act(nan, None, act, 6.0)).all()
+
+
+@pytest.mark.parametrize("shape", [(1, 3, 5), (4, 2, 7, 9), (3, 1, 1, 1), (2, 5, 3), (1, 4, 6, 5)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_batchnorm_kernels_match_reference(shape, dtype):
+    rng = np.random.default_rng(shape[0] * 100 + shape[1])
+    tol = {"rtol": 1e-5, "atol": 1e-5} if dtype == np.float32 else {"rtol": 1e-12, "atol": 1e-12}
+    x = (3 + 2 * rng.standard_normal(shape)).astype(dtype)
+    mean, var = norm_kernels.batchnorm_stats(x)
+    rmean, rvar = ref.batchnorm_stats(x)
+    np.testing.assert_allclose(mean, rmean, **tol)
+    np.testing.assert_allclose(var, rvar, **tol)
+    c = shape[1]
+    inv_std = (1 / np.sqrt(rvar + 1e-5)).astype(dtype)
+    scale, shift = rng.standard_normal(c).astype(dtype), rng.standard_normal(c).astype(dtype)
+    out, xhat = norm_kernels.batchnorm_forward(x, rmean, inv_std, scale, shift)
+    rout, rxhat = ref.batchnorm_forward(x, rmean, inv_std, scale, shift)
+    np.testing.assert_allclose(out, rout, **tol)
+    np.testing.assert_allclose(xhat, rxhat, **tol)
+    dout = rng.standard_normal(shape).astype(dtype)
+    for train in (True, False):
+        got = norm_kernels.batchnorm_backward(dout, rxhat, scale, inv_std, train)
+        for a, b in zip(got, ref.batchnorm_backward(dout, rxhat, scale, inv_std, train), strict=True):
+            np.testing.assert_allclose(a, b, **tol)
 
 
 def test_wrappers_raise_shape_errors_not_numba_errors():
@@ -121,5 +198,13 @@ def test_wrappers_raise_shape_errors_not_numba_errors():
         conv.im2col(np.zeros((1, 1, 2, 2)), (3, 3), (1, 1), ((0, 0), (0, 0)), (1, 1), (0, 0))
     with pytest.raises(ShapeError, match="col2im: expected cols of shape"):
         conv.col2im(np.zeros((1, 2, 3)), (1, 1, 4, 4), (2, 2), (1, 1), ((0, 0), (0, 0)), (1, 1), (3, 3))
+    with pytest.raises(ShapeError, match="bias_act: bias of shape"):
+        act_kernels.bias_act(np.zeros((1, 3, 4)), np.zeros(2), "relu")
+    with pytest.raises(ValueError, match="unknown activation"):
+        act_kernels.bias_act(np.zeros((1, 3, 4)), None, "gelu")
+    with pytest.raises(ShapeError, match=r"batchnorm_stats: expected x of shape"):
+        norm_kernels.batchnorm_stats(np.zeros(3))
+    with pytest.raises(ShapeError, match="scale of shape"):
+        norm_kernels.batchnorm_forward(np.zeros((2, 3, 4)), np.zeros(3), np.ones(3), np.ones(2), np.zeros(3))
     with pytest.raises(ShapeError, match="half the kernel"):
         pool.maxpool_forward(np.zeros((1, 1, 4, 4)), (2, 2), (2, 2), ((2, 2), (0, 0)), (1, 1), (4, 2))

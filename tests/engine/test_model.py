@@ -257,3 +257,33 @@ def test_float64_is_selectable():
     assert model.forward(np.zeros((1, 1, 28, 28))).dtype == np.float64
     with pytest.raises(ValueError, match="not supported"):
         build(LENET, dtype="int32")
+
+
+FUSED_SPEC = (
+    "2x7x6 | conv 3 k3 p1 | relu | conv 4 k2 bias=false | relu6 | conv 3 k3 p1 | leakyrelu slope=0.2"
+    " | conv 2 k1 | tanh | flatten | dense 9 | sigmoid | dense 5 | leakyrelu slope=0.1 | dense 3"
+)
+
+
+@pytest.mark.parametrize("train", [True, False])
+def test_fused_bias_activation_equals_layer_by_layer(train, rng):
+    """Sequential fuses conv/dense + activation into one kernel; outputs and gradients are unchanged."""
+    model = build(FUSED_SPEC, dtype="float64", seed=3)
+    model.input_grad = True
+    x = 2 * rng.standard_normal((3, 2, 7, 6))
+    dout = rng.standard_normal((3, 3))
+    out = model.forward(x, train=train)
+    model.zero_grad()
+    dx = model.backward(dout)
+    grads = [p.grad.copy() for p in model.parameters()]
+    h = x  # the same layers one at a time: nothing fused
+    for layer in model.layers:
+        h = layer.forward(h, train)
+    np.testing.assert_allclose(out, h, rtol=1e-13, atol=1e-13)
+    model.zero_grad()
+    d = dout
+    for layer in reversed(model.layers):
+        d = layer.backward(d)
+    np.testing.assert_allclose(dx, d, rtol=1e-13, atol=1e-13)
+    for g, p in zip(grads, model.parameters(), strict=True):
+        np.testing.assert_allclose(g, p.grad, rtol=1e-13, atol=1e-13)
