@@ -81,17 +81,25 @@ def im2col(
     padding: tuple[tuple[int, int], tuple[int, int]],
     dilation: tuple[int, int],
     out_hw: tuple[int, int],
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """x: (N, C, H, W) → cols: (N, C·KH·KW, HO·WO); padding ((top, bottom), (left, right)).
 
-    `out_hw` comes from `cnntool.arith.formulas` (the one place sizes are computed).
+    `out_hw` comes from `cnntool.arith.formulas` (the one place sizes are computed). `out`, if
+    given, is a buffer of cols' shape and dtype to fill (a layer reuses it across calls).
     """
     if x.ndim != 4:
         raise ShapeError(f"im2col: expected x of shape (N, C, H, W), got {x.shape}")
     _check_geometry("im2col", kernel, stride, padding, dilation, out_hw)
     n, c, _, _ = x.shape
     kh, kw = kernel
-    cols = xp.empty((n, c * kh * kw, out_hw[0] * out_hw[1]), dtype=x.dtype)
+    shape = (n, c * kh * kw, out_hw[0] * out_hw[1])
+    if out is None:
+        cols = xp.empty(shape, dtype=x.dtype)
+    elif out.shape != shape or out.dtype != x.dtype or not out.flags.c_contiguous:
+        raise ShapeError(f"im2col: out buffer {out.shape} {out.dtype} is not a contiguous {shape} {x.dtype}")
+    else:
+        cols = out
     _im2col(
         xp.ascontiguousarray(x), kh, kw, stride[0], stride[1], padding[0][0], padding[1][0],
         dilation[0], dilation[1], out_hw[0], out_hw[1], cols,
