@@ -47,6 +47,16 @@ class Quiz:
             "title": self.title,
         }
 
+    def to_dict(self) -> dict[str, Any]:
+        """The quiz as data (`cnntool quiz --json`): each question table with its key answer."""
+        return {
+            "title": self.title,
+            "seed": self.seed,
+            "difficulty": self.difficulty,
+            "kinds": list(self.kinds),
+            "questions": [{**q, "answer": a} for q, a in zip(self.questions, self.answers)],
+        }
+
     def quiz_toml(self) -> str:
         """The students' file: every question without its answer (they add `answer = ...`)."""
         return dump_toml(self._top("Quiz"), list(self.questions))

@@ -263,6 +263,12 @@ def quiz(
         typer.Option("--render", "-r", help="toml (answer-file skeleton) or markdown (printable handout)."),
     ] = "toml",
     force: Annotated[bool, typer.Option("--force", help="Replace existing --out/--key files.")] = False,
+    json_out: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Print the questions with their key answers as JSON (nothing is written)."
+        ),
+    ] = False,
 ) -> None:
     """Generate exercises like the lecture's, with a key; seeded and reproducible.
 
@@ -284,6 +290,9 @@ def quiz(
         if target is not None:
             _check_target(target, [], force, what)
     made = make_quiz(seed, count, kinds, difficulty.lower())
+    if json_out:
+        print_json(made.to_dict())
+        return
     text = render_markdown(made) if render == "markdown" else made.quiz_toml()
     if key is not None:
         _write(key, made.key_toml())
