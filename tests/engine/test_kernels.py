@@ -208,3 +208,30 @@ def test_wrappers_raise_shape_errors_not_numba_errors():
         norm_kernels.batchnorm_forward(np.zeros((2, 3, 4)), np.zeros(3), np.ones(3), np.ones(2), np.zeros(3))
     with pytest.raises(ShapeError, match="half the kernel"):
         pool.maxpool_forward(np.zeros((1, 1, 4, 4)), (2, 2), (2, 2), ((2, 2), (0, 0)), (1, 1), (4, 2))
+
+
+def test_im2col_into_a_buffer_and_a_wrong_buffer(rng):
+    shape, k, s, p, d = CONV_CASES[3]
+    out_hw = _out(shape, k, s, p, d)
+    x = rng.standard_normal(shape)
+    buf = np.full((shape[0], shape[1] * k[0] * k[1], out_hw[0] * out_hw[1]), 9.0)
+    assert conv.im2col(x, k, s, p, d, out_hw, out=buf) is buf
+    np.testing.assert_array_equal(buf, ref.im2col(x, k, s, p, d, out_hw))
+    with pytest.raises(ShapeError, match="out buffer"):
+        conv.im2col(x, k, s, p, d, out_hw, out=buf[:, :-1])
+
+
+def test_conv_buffer_reuse_keeps_backward_right(rng):
+    """The layer's im2col buffer is reused: backward must see the latest forward, whatever the batch."""
+    from cnntool.engine.conv import Conv
+
+    layer = Conv(2, 3, (3, 3), padding=((1, 1), (1, 1)), rng=np.random.default_rng(0), dtype="float64")
+    fresh = Conv(2, 3, (3, 3), padding=((1, 1), (1, 1)), rng=np.random.default_rng(0), dtype="float64")
+    x1, x2 = rng.standard_normal((4, 2, 5, 6)), rng.standard_normal((2, 2, 5, 6))
+    layer.forward(x1, train=True)
+    layer.forward(x2, train=True)
+    out = layer.forward(x2, train=True)
+    np.testing.assert_array_equal(out, fresh.forward(x2, train=True))
+    dout = rng.standard_normal(out.shape)
+    np.testing.assert_allclose(layer.backward(dout), fresh.backward(dout), rtol=1e-13)
+    np.testing.assert_allclose(layer.weight.grad, fresh.weight.grad, rtol=1e-13)
