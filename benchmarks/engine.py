@@ -2,6 +2,7 @@
 
     python benchmarks/engine.py            # full run (about a minute)
     python benchmarks/engine.py --quick    # fewer repetitions
+    python benchmarks/engine.py --runs 3   # each throughput pair 3 times, interleaved; medians
 
 Every measurement runs in its own fresh subprocess so that numba's, OpenBLAS's and
 PyTorch's thread pools never share a process (they would fight over the cores and
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -226,6 +228,12 @@ def main() -> None:
     parser.add_argument("--lib", default="cnntool")
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=1,
+        help="fresh-process pairs per row; the table shows medians (noisy machines)",
+    )
     args = parser.parse_args()
     if args.worker:
         worker(args)
@@ -239,21 +247,27 @@ def main() -> None:
     ):
         for threads in (0, 1):
             env = ONE_THREAD if threads else {}
-            ours = _run(env, "--what", what, "--lib", "cnntool", "--reps", reps)["rate"]
-            theirs = _run(env, "--what", what, "--lib", "torch", "--threads", str(threads), "--reps", reps)[
-                "rate"
-            ]
-            rows.append((label, "1" if threads else f"default ({os.cpu_count()} cores)", ours, theirs))
+            pairs = []
+            for _ in range(max(1, args.runs)):  # interleaved, so a busy spell hits both sides
+                ours = _run(env, "--what", what, "--lib", "cnntool", "--reps", reps)["rate"]
+                theirs = _run(
+                    env, "--what", what, "--lib", "torch", "--threads", str(threads), "--reps", reps
+                )
+                pairs.append((ours, theirs["rate"]))
+            ours, theirs = (statistics.median(side) for side in zip(*pairs, strict=True))
+            ratio = statistics.median(a / b for a, b in pairs)
+            rows.append((label, "1" if threads else f"default ({os.cpu_count()} cores)", ours, theirs, ratio))
     conv = _run({}, "--what", "conv", "--reps", reps)
     warm = min(_run({}, "--what", "first-step")["seconds"] for _ in range(3))
     with tempfile.TemporaryDirectory() as cache:
         cold = _run({"NUMBA_CACHE_DIR": cache}, "--what", "first-step")["seconds"]
 
-    print(f"cnntool engine vs PyTorch CPU (same machine, same run; {os.cpu_count()} cores)\n")
+    runs = f"; medians of {args.runs} runs" if args.runs > 1 else ""
+    print(f"cnntool engine vs PyTorch CPU (same machine, same run; {os.cpu_count()} cores{runs})\n")
     print(f"| {'benchmark':42} | {'threads':18} | {'cnntool':>9} | {'torch':>9} | {'ratio':>5} |")
     print(f"|{'-' * 44}|{'-' * 20}|{'-' * 11}|{'-' * 11}|{'-' * 7}|")
-    for label, threads, ours, theirs in rows:
-        print(f"| {label:42} | {threads:18} | {ours:9.0f} | {theirs:9.0f} | {ours / theirs:5.2f} |")
+    for label, threads, ours, theirs, ratio in rows:
+        print(f"| {label:42} | {threads:18} | {ours:9.0f} | {theirs:9.0f} | {ratio:5.2f} |")
     print("\nConvolution forward+backward, batch 64 (samples/s): im2col+GEMM vs direct numba loops")
     for name, (gemm, direct) in conv.items():
         print(f"  {name:24} im2col+GEMM {gemm:8.0f}   direct {direct:8.0f}   ({gemm / direct:.1f}x)")

@@ -9,6 +9,8 @@ Max pool stores the flat index ``h·W + w`` of each window's maximum, so backwar
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numba import njit, prange
 
@@ -17,19 +19,19 @@ from cnntool.engine.backend import xp
 from cnntool.errors import ShapeError
 
 
-@njit(**NJIT_SERIAL)
-def _tap_ranges(size, out, k, s, p, d):  # pragma: no cover - compiled
-    """(k, 2): for tap t, the output positions [lo, hi) whose input index o·s − p + t·d is inside [0, size)."""
-    r = np.zeros((k, 2), np.int64)
+@functools.lru_cache(maxsize=256)
+def _tap_ranges(size: int, out: int, k: int, s: int, p: int, d: int) -> np.ndarray:
+    """(k, 2): for tap t, the output positions [lo, hi) whose input index o·s − p + t·d is inside [0, size).
+
+    Plain NumPy (cached): a numba version cost a second of cold compile for a microsecond of work.
+    """
+    o = np.arange(out)
+    r = np.zeros((k, 2), dtype=np.int64)
     for t in range(k):
-        lo = 0
-        while lo < out and lo * s - p + t * d < 0:
-            lo += 1
-        hi = lo
-        while hi < out and hi * s - p + t * d < size:
-            hi += 1
-        r[t, 0] = lo
-        r[t, 1] = hi
+        inside = np.flatnonzero((o * s - p + t * d >= 0) & (o * s - p + t * d < size))  # contiguous
+        if inside.size:
+            r[t] = inside[0], inside[-1] + 1
+    r.flags.writeable = False
     return r
 
 
@@ -89,16 +91,6 @@ def _maxpool_plane_arg(xs, kh, kw, sh, sw, pt, pl, dh, dw, wr, os, arg):  # prag
                         arow[ow] = h * w_ + w if take else a
 
 
-@njit(**NJIT_OPTIONS)
-def _maxpool_fwd(x, kh, kw, sh, sw, pt, pl, dh, dw, out, arg):  # pragma: no cover - compiled
-    n_, c_, h_, w_ = x.shape
-    wr = _tap_ranges(w_, out.shape[3], kw, sw, pl, dw)
-    for nc in prange(n_ * c_):
-        n = nc // c_
-        c = nc % c_
-        _maxpool_plane_arg(x[n, c], kh, kw, sh, sw, pt, pl, dh, dw, wr, out[n, c], arg[n, c])
-
-
 @njit(**NJIT_SERIAL)
 def _max_nan(m, v):  # pragma: no cover - compiled
     return v if (v > m) | (v != v) else m
@@ -118,17 +110,19 @@ def _maxpool_plane_2x2(xs, os):  # pragma: no cover - compiled
 
 
 @njit(**NJIT_OPTIONS)
-def _maxpool_eval(x, kh, kw, sh, sw, pt, pl, dh, dw, out):  # pragma: no cover - compiled
+def _maxpool_fwd(x, kh, kw, sh, sw, pt, pl, dh, dw, wr, with_arg, out, arg):  # pragma: no cover - compiled
+    # One parallel kernel for both modes (each parallel kernel is ~1.5 s of cold compile).
     n_, c_, h_, w_ = x.shape
     ho, wo = out.shape[2], out.shape[3]
-    wr = _tap_ranges(w_, wo, kw, sw, pl, dw)
     # The lecture nets' 2×2 stride-2 pool with every window inside: constant trip counts (measured ~8×).
     fast = kh == 2 and kw == 2 and sh == 2 and sw == 2 and pt == 0 and pl == 0 and dh == 1 and dw == 1
     fast = fast and 2 * ho <= h_ and 2 * wo <= w_
     for nc in prange(n_ * c_):
         n = nc // c_
         c = nc % c_
-        if fast:
+        if with_arg:
+            _maxpool_plane_arg(x[n, c], kh, kw, sh, sw, pt, pl, dh, dw, wr, out[n, c], arg[n, c])
+        elif fast:
             _maxpool_plane_2x2(x[n, c], out[n, c])
         else:
             _maxpool_plane(x[n, c], kh, kw, sh, sw, pt, pl, dh, dw, wr, out[n, c])
@@ -222,22 +216,11 @@ def maxpool_forward(x, kernel, stride, padding, dilation, out_hw, with_argmax=Tr
     _check("maxpool", x, kernel, stride, padding, out_hw)
     n, c, _, _ = x.shape
     out = xp.empty((n, c, *out_hw), dtype=x.dtype)
-    geometry = (
-        kernel[0],
-        kernel[1],
-        stride[0],
-        stride[1],
-        padding[0][0],
-        padding[1][0],
-        dilation[0],
-        dilation[1],
-    )
-    if not with_argmax:
-        _maxpool_eval(xp.ascontiguousarray(x), *geometry, out)
-        return out, None
-    arg = xp.empty((n, c, *out_hw), dtype=np.int64)
-    _maxpool_fwd(xp.ascontiguousarray(x), *geometry, out, arg)
-    return out, arg
+    geometry = (kernel[0], kernel[1], stride[0], stride[1], padding[0][0], padding[1][0], dilation[0], dilation[1])  # fmt: skip
+    wr = _tap_ranges(x.shape[3], out_hw[1], kernel[1], stride[1], padding[1][0], dilation[1])
+    arg = xp.empty((n, c, *out_hw) if with_argmax else (1, 1, 1, 1), dtype=np.int64)
+    _maxpool_fwd(xp.ascontiguousarray(x), *geometry, wr, bool(with_argmax), out, arg)
+    return out, (arg if with_argmax else None)
 
 
 def maxpool_backward(dout, arg, x_shape):
