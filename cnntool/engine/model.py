@@ -72,7 +72,7 @@ class Sequential(Layer):
             if act is None:
                 x = layer.forward(x, train)
                 i += 1
-            else:  # conv/dense + activation in one pass over the output (kernels/act.py)
+            else:  # conv + activation in one pass over the output (kernels/act.py)
                 x = layers[i + 1].take_fused(layer.forward(x, train, act=act))
                 i += 2
         return x

@@ -267,7 +267,7 @@ FUSED_SPEC = (
 
 @pytest.mark.parametrize("train", [True, False])
 def test_fused_bias_activation_equals_layer_by_layer(train, rng):
-    """Sequential fuses conv/dense + activation into one kernel; outputs and gradients are unchanged."""
+    """Sequential fuses conv + activation into one kernel; outputs and gradients are unchanged."""
     model = build(FUSED_SPEC, dtype="float64", seed=3)
     model.input_grad = True
     x = 2 * rng.standard_normal((3, 2, 7, 6))
