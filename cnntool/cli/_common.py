@@ -84,7 +84,7 @@ def console(stderr: bool = False):  # -> rich.console.Console, imported lazily
     width = None
     if not sys.stdout.isatty():
         width = int(os.environ.get("COLUMNS", "120"))
-    return Console(stderr=stderr, width=width, highlight=False, soft_wrap=False)
+    return Console(stderr=stderr, width=width, highlight=False, soft_wrap=False, emoji=False)
 
 
 def fmt_int(value: int | None) -> str:
