@@ -13,6 +13,7 @@ from typing import Any
 
 from cnntool.arith.formulas import Formula
 from cnntool.errors import CnnToolError
+from cnntool.text import shape_text
 
 
 class LayerProblem(CnnToolError):
@@ -72,10 +73,6 @@ def expand(value: int | tuple[int, ...], rank: int, name: str) -> tuple[int, ...
             f"dimension{'s' if rank > 1 else ''}"
         )
     return tuple(value)
-
-
-def shape_text(shape: tuple[int, ...]) -> str:
-    return "×".join(str(d) for d in shape)
 
 
 def axis_names(rank: int) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from cnntool.check.kinds import Expected, cell_work, feasible_work, show
 from cnntool.errors import CnnToolError
-from cnntool.explain.numbers import format_number
+from cnntool.numbers import format_number
 
 MAX_LISTED_CELLS = 5
 

@@ -16,7 +16,8 @@ from cnntool.arith import summarize
 from cnntool.check.kinds import feasible_work, run_window
 from cnntool.check.questions import SPEC_KINDS
 from cnntool.errors import CnnToolError
-from cnntool.explain.numbers import format_number
+from cnntool.numbers import format_number
+from cnntool.text import shape_text
 
 _WEIGHTED = ("conv", "dense")
 
@@ -175,7 +176,7 @@ def _number(value: Any) -> int | str:
 def answer_value(kind: str, inputs: dict[str, Any], value: Any) -> Any:
     """The expected value as a key file writes it: "10x32x32", 760, "7/9", nested lists, true."""
     if kind == "shape":
-        return "x".join(str(d) for d in value)
+        return shape_text(value, "x")
     if kind == "receptive_field":
         return "all" if value == "all" else "x".join(str(_number(v)) for v in value)
     if kind == "feasible":

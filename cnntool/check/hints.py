@@ -17,7 +17,7 @@ from typing import Any
 from cnntool.check.compare import compare, number_ok
 from cnntool.check.kinds import Expected, spec_net, spec_value, window_expected
 from cnntool.errors import CnnToolError
-from cnntool.explain.numbers import format_number
+from cnntool.numbers import format_number
 from cnntool.spec import NetSpec, ResidualSpec
 from cnntool.spec.nodes import LayerSpec
 from cnntool.spec.source import to_channels_last

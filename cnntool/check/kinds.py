@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from cnntool import text
 from cnntool.arith import LayerResult, Summary, conv_exact_len, summarize
 from cnntool.arith.diagnose import fit_warning
 from cnntool.arith.formulas import effective_kernel
 from cnntool.errors import CnnToolError
 from cnntool.explain.conv import ConvSettings, conv2d, conv_step, plan_conv
-from cnntool.explain.numbers import format_number
 from cnntool.explain.options import parse_padding
 from cnntool.explain.pool import PoolSettings, plan_pool, pool2d, pool_step
+from cnntool.numbers import format_number
 from cnntool.spec import ZOO, NetSpec, load_spec, parse
 from cnntool.spec.source import to_channels_last, zoo_name
 
@@ -51,7 +52,8 @@ class Expected:
 
 
 def shape_text(shape: tuple[int, ...]) -> str:
-    return "x".join(str(d) for d in shape)
+    """Shapes in answers are written as typed: 10x32x32."""
+    return text.shape_text(shape, "x")
 
 
 def pick_layer(summary: Summary, layer: int | str) -> LayerResult:

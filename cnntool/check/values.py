@@ -16,7 +16,7 @@ from typing import Any
 from cnntool.check.toml_io import AnswerFileError
 from cnntool.errors import CnnToolError
 from cnntool.explain.matrix import Tensor, parse_tensor
-from cnntool.explain.numbers import Grid, parse_number
+from cnntool.numbers import Grid, parse_number
 
 MAX_SIDE = 64
 MAX_CHANNELS = 8

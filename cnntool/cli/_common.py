@@ -15,6 +15,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from cnntool.errors import CnnToolError
+from cnntool.text import shape_text as fmt_shape  # noqa: F401 - re-exported for the views
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -89,7 +90,3 @@ def console(stderr: bool = False):  # -> rich.console.Console, imported lazily
 
 def fmt_int(value: int | None) -> str:
     return "" if value is None else f"{value:,}"
-
-
-def fmt_shape(shape: tuple[int, ...] | list[int]) -> str:
-    return "×".join(str(d) for d in shape)

@@ -14,7 +14,7 @@ import typer
 
 from cnntool.cli._common import JsonOpt, fail, handle_errors, print_json
 from cnntool.errors import CnnToolError
-from cnntool.explain.numbers import Number, parse_number
+from cnntool.numbers import Number, parse_number
 
 F = TypeVar("F", bound=Callable[..., Any])
 

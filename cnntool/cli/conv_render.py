@@ -14,7 +14,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from cnntool.explain.numbers import Number, format_number
+from cnntool.numbers import Number, format_number
 
 HIGHLIGHT = "bold black on yellow"
 SECOND = "bold black on cyan"

@@ -29,8 +29,8 @@ from cnntool.explain import serialize
 from cnntool.explain.as_matrix import ConvMatrix, ShiftResult
 from cnntool.explain.conv import ConvGrads, ConvPlan, ConvResult, ConvStep
 from cnntool.explain.matrix import parse_tensor, shape
-from cnntool.explain.numbers import Grid, grid_to_json
 from cnntool.explain.samples import SAMPLES
+from cnntool.numbers import Grid, grid_to_json
 
 __all__ = ["Fmt", "show_conv", "show_samples", "warn", "ones_like", "conv_data"]
 

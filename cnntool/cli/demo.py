@@ -72,7 +72,7 @@ def _feature_map() -> str:
 
     from cnntool.explain.conv import ConvSettings, conv2d
     from cnntool.explain.matrix import parse_tensor
-    from cnntool.explain.numbers import format_number
+    from cnntool.numbers import format_number
 
     result = conv2d(parse_tensor("x", "image"), parse_tensor("diag", "kernel"), ConvSettings(normalize=True))
     rows = [" ".join(format_number(v, truncate=2) for v in row) for row in result.output]

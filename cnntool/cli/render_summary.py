@@ -73,7 +73,7 @@ def shape_reader(hwc: bool) -> Callable[[tuple[int, ...], str], tuple[int, ...]]
 
 def parse_columns(text: str | None) -> tuple[str, ...]:
     from cnntool.errors import CnnToolError
-    from cnntool.spec.suggest import did_you_mean
+    from cnntool.text import did_you_mean
 
     if not text:
         return DEFAULT_COLUMNS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cnntool.cli._common import JsonOpt, handle_errors, print_json
+from cnntool.cli._common import JsonOpt, fmt_shape, handle_errors, print_json
 
 app = typer.Typer()
 
@@ -49,6 +49,6 @@ def zoo(json_out: JsonOpt = False) -> None:
     ):
         table.add_column(header, justify=justify, overflow="fold")
     for e in entries:
-        shape = "×".join(map(str, e["input_shape"]))
+        shape = fmt_shape(e["input_shape"])
         table.add_row(e["name"], shape, f"{e['total_params']:,}", f"{e['total_macs']:,}", e["description"])
     console().print(table)

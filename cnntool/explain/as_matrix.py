@@ -14,8 +14,8 @@ from fractions import Fraction
 from cnntool.errors import CnnToolError
 from cnntool.explain.conv import ConvPlan, ConvSettings, conv2d, plan_conv, window_coords
 from cnntool.explain.matrix import Tensor, shape, shift
-from cnntool.explain.numbers import Grid, Number
 from cnntool.explain.options import Pair
+from cnntool.numbers import Grid, Number
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from fractions import Fraction
 from cnntool.arith.formulas import Formula, conv_exact_len, conv_out_len, explain_conv_out_len
 from cnntool.errors import CnnToolError, ShapeError
 from cnntool.explain.matrix import Tensor, flip, freeze, shape, zeros
-from cnntool.explain.numbers import Grid, Number
 from cnntool.explain.options import Padding, Pair
+from cnntool.numbers import Grid, Number
 
 
 @dataclass(frozen=True)

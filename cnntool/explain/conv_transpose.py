@@ -18,8 +18,8 @@ from fractions import Fraction
 from cnntool.arith.formulas import Formula, conv_transpose_out_len, explain_conv_transpose_out_len
 from cnntool.errors import CnnToolError, ShapeError
 from cnntool.explain.matrix import Tensor, freeze, shape, zeros
-from cnntool.explain.numbers import Grid, Number
 from cnntool.explain.options import Pair
+from cnntool.numbers import Grid, Number
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,15 @@ reads a text file or a `.npy` array; a bare word names a lecture sample.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from fractions import Fraction
 from pathlib import Path
 
 from cnntool.errors import CnnToolError
-from cnntool.explain.numbers import Grid, Number, parse_number
 from cnntool.explain.samples import SAMPLES, lookup
+from cnntool.numbers import Grid, Number, parse_number
+from cnntool.text import closest
 
 Tensor = tuple[Grid, ...]
 
@@ -176,8 +176,8 @@ def parse_tensor(text: str, what: str = "matrix") -> Tensor:
     if _WORD.match(stripped):
         sample = lookup(stripped)
         if sample is None:
-            close = difflib.get_close_matches(stripped.lower(), list(SAMPLES), n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
+            close = closest(stripped, SAMPLES)
+            hint = f" Did you mean {close!r}?" if close else ""
             raise CnnToolError(
                 f"{what}: {stripped!r} is not a number or a known sample.{hint} "
                 f"Known samples: {', '.join(SAMPLES)}."

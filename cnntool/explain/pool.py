@@ -19,8 +19,8 @@ from cnntool.arith.formulas import Formula, conv_exact_len, explain_pool_out_len
 from cnntool.errors import CnnToolError, ShapeError
 from cnntool.explain.conv import unvisited_warning
 from cnntool.explain.matrix import Tensor, freeze, shape, zeros
-from cnntool.explain.numbers import Grid, Number
 from cnntool.explain.options import Pair
+from cnntool.numbers import Grid, Number
 
 MODES = ("max", "avg")
 

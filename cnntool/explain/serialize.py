@@ -12,8 +12,8 @@ from cnntool.explain.as_matrix import ConvMatrix, ShiftResult
 from cnntool.explain.conv import ConvGrads, ConvResult, ConvStep, GradStep
 from cnntool.explain.conv_transpose import ConvTResult, ConvTStep
 from cnntool.explain.matrix import Tensor
-from cnntool.explain.numbers import grid_to_json, to_json
 from cnntool.explain.pool import PoolGrads, PoolResult, PoolStep
+from cnntool.numbers import grid_to_json, to_json
 
 
 def conv_step_json(step: ConvStep) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from cnntool.errors import SpecError
 from cnntool.spec.catalog import BY_NAME, REQUIRED, SHORT, LayerDef, Opt
 from cnntool.spec.nodes import LayerSpec, NetSpec, Node, ResidualSpec
-from cnntool.spec.suggest import did_you_mean
+from cnntool.text import did_you_mean
 
 MAX_REPEAT = 10_000
 _TOKEN = re.compile(

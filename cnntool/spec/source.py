@@ -14,8 +14,8 @@ from pathlib import Path
 from cnntool.errors import CnnToolError, SpecError
 from cnntool.spec.nodes import NetSpec
 from cnntool.spec.parser import _layout, parse
-from cnntool.spec.suggest import did_you_mean
 from cnntool.spec.zoo import ZOO
+from cnntool.text import did_you_mean
 
 MAX_SPEC_BYTES = 1_000_000
 _SHAPE = re.compile(r"\d+(?:x\d+)*", re.IGNORECASE)

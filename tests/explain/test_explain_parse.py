@@ -8,9 +8,9 @@ import pytest
 
 from cnntool.errors import CnnToolError
 from cnntool.explain.matrix import parse_matrix, parse_tensor, shape
-from cnntool.explain.numbers import format_number, parse_number, to_json
 from cnntool.explain.options import parse_index, parse_padding, parse_pair
 from cnntool.explain.samples import SAMPLES
+from cnntool.numbers import format_number, parse_number, to_json
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ import pytest
 
 from cnntool.explain.conv import ConvSettings, conv2d, conv_step, plan_conv
 from cnntool.explain.matrix import parse_tensor
-from cnntool.explain.numbers import format_number
 from cnntool.explain.pool import PoolSettings, pool2d
+from cnntool.numbers import format_number
 
 F = Fraction
 
