@@ -9,9 +9,7 @@ for the same seed on every machine, and we want no new dependency for it.
 from __future__ import annotations
 
 import math
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +18,9 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-import contextlib
 
 from cnntool.errors import CnnToolError
+from cnntool.files import atomic_write
 
 MAX_FILE_BYTES = 256 * 1024
 
@@ -138,14 +136,4 @@ def dump_toml(top: dict[str, Any], tables: list[dict[str, Any]], table_name: str
 
 def write_atomic(path: str | Path, text: str) -> None:
     """Write via a temporary file in the same folder and rename, so a reader never sees half a file."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, text)
