@@ -108,7 +108,7 @@ def _direct_conv_rates(reps: int) -> dict[str, float]:
     from numba import njit, prange
 
     from cnntool.config import NJIT_OPTIONS
-    from cnntool.engine.conv import Conv
+    from cnntool.engine.layers.conv import Conv
 
     @njit(**NJIT_OPTIONS)
     def direct_fwd(x, w, b, pad, out):

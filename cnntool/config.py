@@ -10,9 +10,10 @@ Environment variables (read once, at import):
 - ``CNNTOOL_FASTMATH``: ``1`` (default) a safe fastmath set without nnan/ninf, so NaN
   still propagates and can be detected; ``0`` off; ``full`` numba's whole set.
 - ``CNNTOOL_PARALLEL``: ``1`` (default) compile kernels with ``parallel=True``; ``0`` off.
-- ``CNNTOOL_BLAS_THREADS``: threads of the BLAS behind NumPy's matmul while the engine runs
+- ``CNNTOOL_BLAS_THREADS``: threads of the BLAS behind NumPy's matmul while an engine call runs
   (default 1 when kernels are parallel: numba's threads and OpenBLAS's spinning threads would
   otherwise fight over the cores, which measured 10× slower on 2 cores; see benchmarks/engine.py).
+  The limit is scoped to engine calls (`engine.backend.compute_scope`), never process-wide.
 - ``CNNTOOL_CACHE``: ``1`` (default) cache compiled kernels on disk so a second process
   does not recompile; ``0`` off.
 """
@@ -83,39 +84,12 @@ NJIT_SERIAL: dict[str, object] = {**NJIT_OPTIONS, "parallel": False}
 
 
 def apply_threads() -> None:
-    """Set numba's thread count (CNNTOOL_THREADS) and the BLAS's (CNNTOOL_BLAS_THREADS); engine only."""
+    """Set numba's thread count from CNNTOOL_THREADS (called when the kernels load).
+
+    The BLAS is not touched here: `engine.backend.compute_scope()` limits it for the duration of
+    each engine call only, so importing the engine never changes the rest of the process.
+    """
     if THREADS is not None:
         import numba
 
         numba.set_num_threads(min(THREADS, numba.config.NUMBA_NUM_THREADS))
-    if BLAS_THREADS is not None:
-        set_blas_threads(BLAS_THREADS)
-
-
-_BLAS_SETTERS = ("openblas_set_num_threads", "scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
-                 "openblas_set_num_threads64_", "MKL_Set_Num_Threads")  # fmt: skip
-
-
-def set_blas_threads(n: int) -> bool:
-    """Ask the OpenBLAS/MKL loaded by NumPy for `n` threads (as threadpoolctl does); False if none found."""
-    import ctypes
-
-    import numpy  # noqa: F401 - loads the BLAS whose library we look for
-
-    try:
-        with open("/proc/self/maps", encoding="utf-8") as f:  # Linux; elsewhere the BLAS is left alone
-            libs = {line.split()[-1] for line in f if "blas" in line.lower() or "mkl_rt" in line.lower()}
-    except OSError:
-        return False
-    done = False
-    for path in sorted(libs):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for name in _BLAS_SETTERS:
-            if hasattr(lib, name):
-                getattr(lib, name)(ctypes.c_int(n))
-                done = True
-                break
-    return done

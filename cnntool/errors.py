@@ -53,3 +53,8 @@ class SpecError(CnnToolError, ValueError):
 
 class ShapeError(SpecError):
     """A layer that cannot run on the shape it receives (kernel too large, ...): points at the layer."""
+
+
+class InputError(CnnToolError, ValueError):
+    """A bad value given to a library function (a dtype, an empty batch, NaN input): also a ValueError,
+    so Python callers can catch it as one, and the CLI shows it as one line like every CnnToolError."""

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from math import prod
-from typing import Any
 
 from cnntool.arith.formulas import Formula
+from cnntool.arith.hyper import Hyper
 from cnntool.errors import CnnToolError
 from cnntool.text import shape_text
 
@@ -59,7 +59,7 @@ class Computed:
     macs: int = 0
     formulas: list[Formula] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    hyper: dict[str, Any] = field(default_factory=dict)
+    hyper: Hyper | None = None
     rf: tuple | None = None
 
 

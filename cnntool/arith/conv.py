@@ -31,6 +31,7 @@ from cnntool.arith.formulas import (
     keras_same_padding,
     same_padding,
 )
+from cnntool.arith.hyper import ConvHyper, ConvTransposeHyper
 from cnntool.spec.nodes import LayerSpec
 
 
@@ -138,16 +139,7 @@ def _conv(layer: LayerSpec, x: Tensor, ctx: Ctx, c_out: int, groups: int) -> Com
     dense = _dense_equivalent(x.size, out.size, bias, formulas)
     macs = params * positions
     formulas.append(Formula("MACs", f"params · {out_sym}", f"{params:,} · {dot(*spatial)}", macs))
-    hyper = {
-        "in_channels": c_in,
-        "out_channels": c_out,
-        "kernel": kernel,
-        "stride": stride,
-        "padding": pads,
-        "dilation": dilation,
-        "groups": groups,
-        "bias": bias,
-    }
+    hyper = ConvHyper(c_in, c_out, kernel, stride, pads, dilation, groups, bias)
     k_eff = tuple(effective_kernel(k, d) for k, d in zip(kernel, dilation))
     rf = ("window", k_eff, stride, tuple(p[0] for p in pads))
     return Computed(
@@ -224,17 +216,7 @@ def conv_transpose(layer: LayerSpec, x: Tensor, ctx: Ctx) -> Computed:
             macs,
         )
     )
-    hyper = {
-        "in_channels": c_in,
-        "out_channels": c_out,
-        "kernel": kernel,
-        "stride": stride,
-        "padding": tuple((p, p) for p in padding),
-        "output_padding": out_pad,
-        "dilation": dilation,
-        "groups": groups,
-        "bias": bias,
-    }
+    hyper = ConvTransposeHyper(c_in, c_out, kernel, stride, padding, out_pad, dilation, groups, bias)
     k_eff = tuple(effective_kernel(k, d) for k, d in zip(kernel, dilation))
     return Computed(
         out,

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from cnntool.arith.context import Computed, Ctx, LayerProblem, Tensor, prod, shape_text
 from cnntool.arith.formulas import Formula
+from cnntool.arith.hyper import (
+    ActivationHyper,
+    BatchNormHyper,
+    DenseHyper,
+    DropoutHyper,
+    EmbeddingHyper,
+    FlattenHyper,
+    LayerNormHyper,
+)
 from cnntool.spec.nodes import LayerSpec
 
 
@@ -26,7 +35,7 @@ def dense(layer: LayerSpec, x: Tensor, ctx: Ctx) -> Computed:
         formulas.append(
             Formula("unshared", "T · params (own weights at every step)", f"{steps} · {params:,}", macs)
         )
-    hyper = {"in_features": n_in, "out_features": n_out, "bias": bias}
+    hyper = DenseHyper(n_in, n_out, bias)
     return Computed(
         out, params, unshared=steps * params, dense=dense_eq, macs=macs, formulas=formulas, hyper=hyper
     )
@@ -34,7 +43,12 @@ def dense(layer: LayerSpec, x: Tensor, ctx: Ctx) -> Computed:
 
 def flatten(layer: LayerSpec, x: Tensor, ctx: Ctx) -> Computed:
     formula = Formula("N_out", "product of the input sizes", "·".join(map(str, x.shape)), x.size)
-    return Computed(Tensor((x.size,), "vector"), formulas=[formula], rf=("global",) if x.spatial else None)
+    return Computed(
+        Tensor((x.size,), "vector"),
+        formulas=[formula],
+        hyper=FlattenHyper(),
+        rf=("global",) if x.spatial else None,
+    )
 
 
 def embedding(layer: LayerSpec, x: Tensor, ctx: Ctx) -> Computed:
@@ -46,7 +60,7 @@ def embedding(layer: LayerSpec, x: Tensor, ctx: Ctx) -> Computed:
     vocab, dim = layer["num_embeddings"], layer["embedding_dim"]
     params = vocab * dim
     formulas = [Formula("params", "vocabulary · dim", f"{vocab}·{dim}", params)]
-    hyper = {"num_embeddings": vocab, "embedding_dim": dim}
+    hyper = EmbeddingHyper(vocab, dim)
     return Computed(
         Tensor((x.shape[0], dim), "sequence"),
         params,
@@ -66,7 +80,7 @@ def batchnorm(layer: LayerSpec, x: Tensor, ctx: Ctx) -> Computed:
     params = 2 * channels if affine else 0
     stats = 2 * channels
     formulas = [Formula("params", "2·C (γ, β)", f"2·{channels}", params)] if affine else []
-    hyper = {"num_features": channels, "affine": affine}
+    hyper = BatchNormHyper(channels, affine, len(x.spatial))
     if ctx.convention == "keras":
         formulas.append(Formula("non-trainable", "2·C (moving mean, variance)", f"2·{channels}", stats))
         return Computed(
@@ -95,15 +109,14 @@ def layernorm(layer: LayerSpec, x: Tensor, ctx: Ctx) -> Computed:
     formulas = (
         [Formula("params", "2 · normalized size", f"2·{shape_text(normalized)}", params)] if params else []
     )
-    hyper = {"normalized_shape": tuple(normalized), "affine": layer["affine"]}
+    hyper = LayerNormHyper(tuple(normalized), layer["affine"])
     return Computed(x, params, unshared=params, dense=params, macs=params, formulas=formulas, hyper=hyper)
 
 
 def elementwise(layer: LayerSpec, x: Tensor, ctx: Ctx) -> Computed:
     """Activations and dropout keep the shape and have no parameters."""
-    hyper = {}
     if layer.kind == "dropout":
-        hyper = {"p": layer["p"]}
-    elif layer.kind == "leakyrelu":
-        hyper = {"negative_slope": layer["slope"]}
-    return Computed(x, hyper=hyper)
+        return Computed(x, hyper=DropoutHyper(layer["p"]))
+    if layer.kind == "leakyrelu":
+        return Computed(x, hyper=ActivationHyper("leakyrelu", layer["slope"]))
+    return Computed(x, hyper=ActivationHyper(layer.kind))

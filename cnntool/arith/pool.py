@@ -6,6 +6,13 @@ from __future__ import annotations
 from cnntool.arith.context import Computed, Ctx, LayerProblem, Tensor, axis_names, expand, need_spatial
 from cnntool.arith.diagnose import fit_warning
 from cnntool.arith.formulas import Formula, adaptive_window, effective_kernel, explain_pool_out_len
+from cnntool.arith.hyper import (
+    AdaptiveAvgPoolHyper,
+    AvgPoolHyper,
+    GlobalAvgPoolHyper,
+    MaxPoolHyper,
+    UpsampleHyper,
+)
 from cnntool.spec.nodes import LayerSpec
 
 
@@ -37,14 +44,11 @@ def _pool(layer: LayerSpec, x: Tensor, ctx: Ctx, kind: str) -> Computed:
         warning = fit_warning(axis, n, k, s, (p, p), d, pooling=True)
         if warning:
             warnings.append(warning)
-    hyper = {
-        "kernel": kernel,
-        "stride": stride,
-        "padding": tuple((p, p) for p in padding),
-        "dilation": dilation,
-        "ceil_mode": ceil,
-        "count_include_pad": layer.get("count_include_pad", True),
-    }
+    pads = tuple((p, p) for p in padding)
+    if kind == "maxpool":
+        hyper: MaxPoolHyper | AvgPoolHyper = MaxPoolHyper(kernel, stride, pads, dilation, ceil)
+    else:
+        hyper = AvgPoolHyper(kernel, stride, pads, ceil, layer["count_include_pad"])
     k_eff = tuple(effective_kernel(k, d) for k, d in zip(kernel, dilation))
     return Computed(
         Tensor((x.shape[0], *out), x.layout),
@@ -66,7 +70,7 @@ def avgpool(layer: LayerSpec, x: Tensor, ctx: Ctx) -> Computed:
 def globalavgpool(layer: LayerSpec, x: Tensor, ctx: Ctx) -> Computed:
     """Average each channel: C×H×W → C (a vector, ready for a dense layer)."""
     need_spatial(x, "globalavgpool")
-    return Computed(Tensor((x.shape[0],), "vector"), rf=("global",))
+    return Computed(Tensor((x.shape[0],), "vector"), hyper=GlobalAvgPoolHyper(len(x.spatial)), rf=("global",))
 
 
 def adaptiveavgpool(layer: LayerSpec, x: Tensor, ctx: Ctx) -> Computed:
@@ -80,7 +84,7 @@ def adaptiveavgpool(layer: LayerSpec, x: Tensor, ctx: Ctx) -> Computed:
         kernels.append(max(widths))
         strides.append(max(1, n // o))
     formulas = [Formula(f"{axis}_out", "output_size", str(o), o) for axis, o in zip(axis_names(rank), out)]
-    hyper = {"output_size": out}
+    hyper = AdaptiveAvgPoolHyper(out)
     return Computed(
         Tensor((x.shape[0], *out), x.layout),
         formulas=formulas,
@@ -101,6 +105,6 @@ def upsample(layer: LayerSpec, x: Tensor, ctx: Ctx) -> Computed:
     return Computed(
         Tensor((x.shape[0], *out), x.layout),
         formulas=formulas,
-        hyper={"scale": scale, "mode": layer["mode"]},
+        hyper=UpsampleHyper(scale, layer["mode"]),
         rf=("upsample", scale),
     )

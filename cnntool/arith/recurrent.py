@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from cnntool.arith.context import Computed, Ctx, LayerProblem, Tensor, shape_text
 from cnntool.arith.formulas import Formula
+from cnntool.arith.hyper import RecurrentHyper
 from cnntool.spec.nodes import LayerSpec
 
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}
@@ -88,16 +89,18 @@ def recurrent(layer: LayerSpec, x: Tensor, ctx: Ctx) -> Computed:
     )
     out_elems = out.size
     dense_eq = x.size * out_elems + (out_elems if layer["bias"] else 0)
-    hyper = {
-        "input_size": n_in,
-        "hidden_size": hidden,
-        "num_layers": layers,
-        "bidirectional": directions == 2,
-        "bias": layer["bias"],
-        "proj_size": proj,
-        "return_sequences": keep_all,
-        "nonlinearity": layer.get("nonlinearity", "tanh"),
-    }
+    hyper = RecurrentHyper(
+        kind,
+        n_in,
+        hidden,
+        layers,
+        directions == 2,
+        layer["bias"],
+        proj,
+        keep_all,
+        layer.get("nonlinearity", "tanh"),
+        layer.get("reset_after", True),
+    )
     return Computed(
         out, params, unshared=macs, dense=dense_eq, macs=macs, formulas=formulas, hyper=hyper, rf=("drop",)
     )

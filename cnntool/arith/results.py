@@ -12,6 +12,7 @@ from math import prod
 from typing import Any, Union
 
 from cnntool.arith.formulas import Formula
+from cnntool.arith.hyper import Hyper
 
 Shape = tuple[int, ...]
 
@@ -61,7 +62,8 @@ class LayerResult:
     or weights per time step); params_dense: a dense layer between the same input and
     output elements; macs: multiply-accumulates per sample, torchinfo's convention
     (bias adds counted); activations: output elements per sample.
-    hyper: resolved hyper-parameters (padding pairs, strides as tuples) for the engine.
+    hyper: resolved hyper-parameters, a frozen dataclass per kind (arith/hyper.py) that the
+    engine builds from and the exporter writes; None for the residual "add" row.
     """
 
     index: int
@@ -82,7 +84,7 @@ class LayerResult:
     depth: int = 0
     formulas: tuple[Formula, ...] = ()
     warnings: tuple[str, ...] = ()
-    hyper: dict[str, Any] = field(default_factory=dict, compare=False)
+    hyper: Hyper | None = field(default=None, compare=False)
 
     @property
     def activations(self) -> int:

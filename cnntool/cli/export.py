@@ -31,8 +31,8 @@ def export(
 
     The generated file needs only torch and numpy: `from model import load_model; net = load_model()`.
     """
+    from cnntool.engine.builder import load
     from cnntool.engine.export import export as write
-    from cnntool.engine.serialize import load
 
     source, weights = write(load(model), out, overwrite=force)
     if json_out:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnntool.engine.layers import Layer
+from cnntool.engine.layers.base import Layer
 
 
 @dataclass(frozen=True)
@@ -64,10 +64,13 @@ def check_layer(
     upstream = rng.standard_normal(out.shape)
 
     def loss() -> float:
-        return float((layer.forward(x, train=train) * upstream).sum())
+        value = float((layer.forward(x, train=train) * upstream).sum())
+        layer.clear_cache()  # a probe, not a pass that a backward will follow
+        return value
 
     for p in layer.parameters():
         p.grad[...] = 0
+    layer.clear_cache()
     layer.forward(x, train=train)
     dx = layer.backward(upstream)
     analytic = {"x": dx} | {p.name: p.grad.copy() for p in layer.parameters()}

@@ -11,8 +11,6 @@ import math
 
 import numpy as np
 
-from cnntool.engine.backend import xp
-
 
 def kaiming_uniform(
     shape: tuple[int, ...], fan_in: int, rng: np.random.Generator, dtype: np.dtype, a: float = math.sqrt(5)
@@ -20,7 +18,7 @@ def kaiming_uniform(
     """U(−b, b) with b = gain·√(3/fan_in), gain = √(2/(1+a²)): PyTorch's `kaiming_uniform_`."""
     gain = math.sqrt(2.0 / (1.0 + a * a))
     bound = gain * math.sqrt(3.0 / max(fan_in, 1))
-    return xp.asarray(rng.uniform(-bound, bound, size=shape), dtype=dtype)
+    return np.asarray(rng.uniform(-bound, bound, size=shape), dtype=dtype)
 
 
 def bias_uniform(
@@ -28,4 +26,4 @@ def bias_uniform(
 ) -> np.ndarray:
     """U(−1/√fan_in, 1/√fan_in): PyTorch's default bias of conv and dense layers."""
     bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-    return xp.asarray(rng.uniform(-bound, bound, size=shape), dtype=dtype)
+    return np.asarray(rng.uniform(-bound, bound, size=shape), dtype=dtype)

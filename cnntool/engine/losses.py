@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from cnntool.engine.backend import xp
+from cnntool.engine.backend import backend_of
 from cnntool.errors import ShapeError
 
 
 def log_softmax(logits: np.ndarray, axis: int = 1) -> np.ndarray:
     """log softmax, shifted by the max so exp never overflows."""
+    xp = backend_of(logits).xp
     shifted = logits - logits.max(axis=axis, keepdims=True)
     return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
 
@@ -38,6 +39,7 @@ def cross_entropy(
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     logp = log_softmax(logits)
+    xp = backend_of(logits).xp
     target = xp.full((n, k), label_smoothing / k, dtype=logits.dtype)
     target[np.arange(n), labels] += 1.0 - label_smoothing
     loss = float(-(target * logp).sum() / n)
@@ -57,7 +59,8 @@ def bce_with_logits(logits: np.ndarray, target: np.ndarray) -> tuple[float, np.n
     """Binary cross-entropy on logits (PyTorch BCEWithLogitsLoss): max(x,0) − x·t + log(1 + e^−|x|)."""
     if logits.shape != np.shape(target):
         raise ShapeError(f"bce_with_logits: logits {logits.shape} and target {np.shape(target)} differ")
-    x, t = logits, np.asarray(target, dtype=logits.dtype)
+    xp = backend_of(logits).xp
+    x, t = logits, xp.asarray(target, dtype=logits.dtype)
     loss = (xp.maximum(x, 0) - x * t + xp.log1p(xp.exp(-xp.abs(x)))).mean()
     e = xp.exp(-xp.abs(x))
     sig = xp.where(x >= 0, 1 / (1 + e), e / (1 + e))

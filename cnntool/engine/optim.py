@@ -11,8 +11,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from cnntool.engine.backend import xp
-from cnntool.engine.layers import Parameter
+from cnntool.engine.backend import backend_of
+from cnntool.engine.layers.base import Parameter
 
 
 class Optimizer:
@@ -53,7 +53,8 @@ class Optimizer:
         for p, st in zip(self.params, self.state, strict=True):
             st.clear()
             prefix = p.name + "."
-            st |= {k[len(prefix) :]: np.array(v) for k, v in state.items() if k.startswith(prefix)}
+            backend = backend_of(p.value)
+            st |= {k[len(prefix) :]: backend.asarray(v).copy() for k, v in state.items() if k.startswith(prefix)}
 
 
 class SGD(Optimizer):
@@ -72,6 +73,7 @@ class SGD(Optimizer):
         )
 
     def _update(self, p, st):
+        xp = backend_of(p.value).xp
         g = p.grad + self.weight_decay * p.value if self.weight_decay else p.grad
         if self.momentum:
             if "momentum_buffer" not in st:
@@ -96,6 +98,7 @@ class Adam(Optimizer):
         self.betas, self.eps, self.weight_decay = betas, eps, weight_decay
 
     def _update(self, p, st):
+        xp = backend_of(p.value).xp
         b1, b2 = self.betas
         if "exp_avg" not in st:
             st["exp_avg"], st["exp_avg_sq"] = xp.zeros_like(p.value), xp.zeros_like(p.value)
@@ -142,6 +145,7 @@ class RMSprop(Optimizer):
         )
 
     def _update(self, p, st):
+        xp = backend_of(p.value).xp
         if "square_avg" not in st:
             st["square_avg"] = xp.zeros_like(p.value)
             if self.momentum:

@@ -38,7 +38,7 @@ def test_resnet18_uses_projection_shortcuts() -> None:
     shortcuts = [r for r in s.layers if r.role == "shortcut"]
     assert [r.kind for r in shortcuts] == ["conv", "batchnorm"] * 3  # at 128, 256 and 512 channels
     assert shortcuts[0].params == 64 * 128  # 1x1 conv, no bias
-    assert s.total_buffers == 2 * sum(r.hyper["num_features"] for r in s.layers if r.kind == "batchnorm")
+    assert s.total_buffers == 2 * sum(r.hyper.num_features for r in s.layers if r.kind == "batchnorm")
 
 
 def test_every_zoo_net_summarizes() -> None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnntool.engine import losses
+from cnntool.engine import build, losses
 from cnntool.engine.gradcheck import check_layer, check_loss, rel_error
-from cnntool.engine.layers import Dropout
-from cnntool.engine.model import build
+from cnntool.engine.layers.dense import Dropout
 from tests.engine.specs import LAYER_SPECS
 
 TOL = 1e-6

@@ -223,7 +223,7 @@ def test_im2col_into_a_buffer_and_a_wrong_buffer(rng):
 
 def test_conv_buffer_reuse_keeps_backward_right(rng):
     """The layer's im2col buffer is reused: backward must see the latest forward, whatever the batch."""
-    from cnntool.engine.conv import Conv
+    from cnntool.engine.layers.conv import Conv
 
     layer = Conv(2, 3, (3, 3), padding=((1, 1), (1, 1)), rng=np.random.default_rng(0), dtype="float64")
     fresh = Conv(2, 3, (3, 3), padding=((1, 1), (1, 1)), rng=np.random.default_rng(0), dtype="float64")

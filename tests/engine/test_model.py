@@ -8,7 +8,7 @@ import pytest
 
 from cnntool.arith import analyze
 from cnntool.engine import build, load, losses, optim
-from cnntool.engine.export import export, torch_source
+from cnntool.engine.export import export, to_torch, torch_source
 from cnntool.errors import CnnToolError, ShapeError
 from cnntool.spec.parser import parse
 
@@ -55,7 +55,7 @@ def test_build_matches_analysis_params_and_shapes(spec):
 def test_engine_torch_and_analysis_agree_layer_by_layer(spec):
     torch = pytest.importorskip("torch", reason="PyTorch is the reference oracle")
     model = build(spec)
-    tmodel = model.to_torch()
+    tmodel = to_torch(model)
     shapes = []
     hooks = [m.register_forward_hook(lambda _m, _i, out: shapes.append(tuple(out.shape[1:])))
              for name, m in tmodel.named_modules() if name and "." not in name]  # fmt: skip
@@ -86,7 +86,7 @@ def test_lenet_training_matches_torch_after_10_steps():
     torch = pytest.importorskip("torch", reason="PyTorch is the reference oracle")
     rng = np.random.default_rng(0)
     model = build(LENET, seed=0)
-    tmodel = model.to_torch().train()
+    tmodel = to_torch(model).train()
     x = rng.standard_normal((16, 1, 28, 28)).astype(np.float32)
     y = rng.integers(0, 10, 16)
     opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from cnntool.engine import optim
-from cnntool.engine.layers import Parameter
+from cnntool.engine.layers.base import Parameter
 
 torch = pytest.importorskip("torch", reason="PyTorch is the reference oracle for these tests")
 

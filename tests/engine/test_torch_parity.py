@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnntool.engine.model import build
+from cnntool.engine import build
+from cnntool.engine.export import to_torch
 from tests.engine.specs import LAYER_SPECS
 
 torch = pytest.importorskip("torch", reason="PyTorch is the reference oracle for these tests")
@@ -26,7 +27,7 @@ def assert_close(ours, theirs, tol, what):
 def compare_with_torch(model, x, tol, train=True, rng=None):
     """One forward/backward in both; compares outputs, dx, every gradient and every buffer."""
     rng = rng or np.random.default_rng(0)
-    tmodel = model.to_torch().train(train)
+    tmodel = to_torch(model).train(train)
     model.input_grad = True
     xt = torch.tensor(x, requires_grad=True)
     out = model.forward(x, train=train)
@@ -58,7 +59,7 @@ def test_layer_matches_torch(name, dtype, rng):
 @pytest.mark.parametrize("name", ["batchnorm1d", "batchnorm2d", "residual_projection"])
 def test_batchnorm_eval_after_training_matches_torch(name, rng):
     model = build(LAYER_SPECS[name], dtype="float64")
-    tmodel = model.to_torch().train()
+    tmodel = to_torch(model).train()
     for _ in range(3):  # update the running statistics in both
         x = rng.standard_normal((4, *model.input_shape))
         model.forward(x, train=True)
@@ -79,5 +80,5 @@ def test_dropout_is_inverted_and_seeded():
     again = build("1000 | dropout 0.25", seed=7).forward(x, train=True)
     np.testing.assert_array_equal(out, again)
     # torch's Dropout in eval is the identity too
-    tmodel = model.to_torch().eval()
+    tmodel = to_torch(model).eval()
     np.testing.assert_array_equal(tmodel(torch.tensor(x)).numpy(), x)

@@ -15,7 +15,6 @@ import numpy as np
 from numba import njit, prange
 
 from cnntool.config import NJIT_OPTIONS, NJIT_SERIAL
-from cnntool.engine.backend import xp
 from cnntool.errors import ShapeError
 
 #: Activation codes the kernel understands (the parameter `alpha` is the cap or the slope).
@@ -73,6 +72,6 @@ def bias_act(y: np.ndarray, bias: np.ndarray | None, act: str = "none", alpha: f
         raise ShapeError(f"bias_act: expected a C-contiguous y of shape (N, F, P), got {y.shape}")
     if bias is not None and bias.shape != (y.shape[1],):
         raise ShapeError(f"bias_act: bias of shape {bias.shape} does not match y {y.shape} (F={y.shape[1]})")
-    b = xp.ascontiguousarray(bias, dtype=y.dtype) if bias is not None else xp.zeros(1, dtype=y.dtype)
+    b = np.ascontiguousarray(bias, dtype=y.dtype) if bias is not None else np.zeros(1, dtype=y.dtype)
     _bias_act(y, b, bias is not None, NAMES[act], y.dtype.type(alpha))
     return y

@@ -15,7 +15,6 @@ import numpy as np
 from numba import njit, prange
 
 from cnntool.config import NJIT_OPTIONS
-from cnntool.engine.backend import xp
 from cnntool.errors import ShapeError
 
 
@@ -95,13 +94,13 @@ def im2col(
     kh, kw = kernel
     shape = (n, c * kh * kw, out_hw[0] * out_hw[1])
     if out is None:
-        cols = xp.empty(shape, dtype=x.dtype)
+        cols = np.empty(shape, dtype=x.dtype)
     elif out.shape != shape or out.dtype != x.dtype or not out.flags.c_contiguous:
         raise ShapeError(f"im2col: out buffer {out.shape} {out.dtype} is not a contiguous {shape} {x.dtype}")
     else:
         cols = out
     _im2col(
-        xp.ascontiguousarray(x), kh, kw, stride[0], stride[1], padding[0][0], padding[1][0],
+        np.ascontiguousarray(x), kh, kw, stride[0], stride[1], padding[0][0], padding[1][0],
         dilation[0], dilation[1], out_hw[0], out_hw[1], cols,
     )  # fmt: skip
     return cols
@@ -125,9 +124,9 @@ def col2im(
             f"col2im: expected cols of shape {expected} for x {tuple(x_shape)}, got {cols.shape}"
         )
     _check_geometry("col2im", kernel, stride, padding, dilation, out_hw)
-    dx = xp.zeros(tuple(x_shape), dtype=cols.dtype)
+    dx = np.zeros(tuple(x_shape), dtype=cols.dtype)
     _col2im(
-        xp.ascontiguousarray(cols), kh, kw, stride[0], stride[1], padding[0][0], padding[1][0],
+        np.ascontiguousarray(cols), kh, kw, stride[0], stride[1], padding[0][0], padding[1][0],
         dilation[0], dilation[1], out_hw[0], out_hw[1], dx,
     )  # fmt: skip
     return dx

@@ -14,7 +14,6 @@ import numpy as np
 from numba import njit, prange
 
 from cnntool.config import NJIT_OPTIONS
-from cnntool.engine.backend import xp
 from cnntool.errors import ShapeError
 
 
@@ -80,20 +79,20 @@ def _bn_backward(dout, xhat, scale, inv_std, train, dx, dscale, dshift):  # prag
 def _as3d(name: str, x: np.ndarray) -> np.ndarray:
     if x.ndim not in (2, 3, 4):
         raise ShapeError(f"{name}: expected x of shape (N, C), (N, C, L) or (N, C, H, W), got {x.shape}")
-    return xp.ascontiguousarray(x).reshape(x.shape[0], x.shape[1], -1)
+    return np.ascontiguousarray(x).reshape(x.shape[0], x.shape[1], -1)
 
 
 def _vec(name: str, what: str, v: np.ndarray, c: int, dtype) -> np.ndarray:
     if v.shape != (c,):
         raise ShapeError(f"{name}: {what} of shape {v.shape} does not match {c} channels")
-    return xp.ascontiguousarray(v, dtype=dtype)
+    return np.ascontiguousarray(v, dtype=dtype)
 
 
 def batchnorm_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """x: (N, C, *S) → (mean: (C,), biased var: (C,)) over every axis but C."""
     x3 = _as3d("batchnorm_stats", x)
-    mean = xp.empty(x3.shape[1], dtype=x.dtype)
-    var = xp.empty(x3.shape[1], dtype=x.dtype)
+    mean = np.empty(x3.shape[1], dtype=x.dtype)
+    var = np.empty(x3.shape[1], dtype=x.dtype)
     _bn_stats(x3, mean, var)
     return mean, var
 
@@ -104,8 +103,8 @@ def batchnorm_forward(x, mean, inv_std, scale, shift) -> tuple[np.ndarray, np.nd
     c = x3.shape[1]
     vecs = [_vec("batchnorm_forward", w, v, c, x.dtype) for w, v in
             (("mean", mean), ("inv_std", inv_std), ("scale", scale), ("shift", shift))]  # fmt: skip
-    xhat = xp.empty_like(x3)
-    out = xp.empty_like(x3)
+    xhat = np.empty_like(x3)
+    out = np.empty_like(x3)
     _bn_apply(x3, *vecs, xhat, out)
     return out.reshape(x.shape), xhat.reshape(x.shape)
 
@@ -117,9 +116,9 @@ def batchnorm_backward(dout, xhat, scale, inv_std, train: bool) -> tuple[np.ndar
     d3 = _as3d("batchnorm_backward", dout).astype(xhat.dtype, copy=False)
     h3 = _as3d("batchnorm_backward", xhat)
     c = d3.shape[1]
-    dx = xp.empty_like(h3)
-    dscale = xp.empty(c, dtype=xhat.dtype)
-    dshift = xp.empty(c, dtype=xhat.dtype)
+    dx = np.empty_like(h3)
+    dscale = np.empty(c, dtype=xhat.dtype)
+    dshift = np.empty(c, dtype=xhat.dtype)
     _bn_backward(d3, h3, _vec("batchnorm_backward", "scale", scale, c, xhat.dtype),
                  _vec("batchnorm_backward", "inv_std", inv_std, c, xhat.dtype), bool(train), dx, dscale, dshift)  # fmt: skip
     return dx.reshape(xhat.shape), dscale, dshift

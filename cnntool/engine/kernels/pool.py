@@ -15,7 +15,6 @@ import numpy as np
 from numba import njit, prange
 
 from cnntool.config import NJIT_OPTIONS, NJIT_SERIAL
-from cnntool.engine.backend import xp
 from cnntool.errors import ShapeError
 
 
@@ -215,11 +214,11 @@ def maxpool_forward(x, kernel, stride, padding, dilation, out_hw, with_argmax=Tr
     """
     _check("maxpool", x, kernel, stride, padding, out_hw)
     n, c, _, _ = x.shape
-    out = xp.empty((n, c, *out_hw), dtype=x.dtype)
+    out = np.empty((n, c, *out_hw), dtype=x.dtype)
     geometry = (kernel[0], kernel[1], stride[0], stride[1], padding[0][0], padding[1][0], dilation[0], dilation[1])  # fmt: skip
     wr = _tap_ranges(x.shape[3], out_hw[1], kernel[1], stride[1], padding[1][0], dilation[1])
-    arg = xp.empty((n, c, *out_hw) if with_argmax else (1, 1, 1, 1), dtype=np.int64)
-    _maxpool_fwd(xp.ascontiguousarray(x), *geometry, wr, bool(with_argmax), out, arg)
+    arg = np.empty((n, c, *out_hw) if with_argmax else (1, 1, 1, 1), dtype=np.int64)
+    _maxpool_fwd(np.ascontiguousarray(x), *geometry, wr, bool(with_argmax), out, arg)
     return out, (arg if with_argmax else None)
 
 
@@ -229,14 +228,14 @@ def maxpool_backward(dout, arg, x_shape):
         raise ShapeError(
             f"maxpool backward: dout {dout.shape} does not match argmax {arg.shape} / x {x_shape}"
         )
-    dx = xp.zeros(tuple(x_shape), dtype=dout.dtype)
-    _maxpool_bwd(xp.ascontiguousarray(dout), xp.ascontiguousarray(arg), dx)
+    dx = np.zeros(tuple(x_shape), dtype=dout.dtype)
+    _maxpool_bwd(np.ascontiguousarray(dout), np.ascontiguousarray(arg), dx)
     return dx
 
 
 def avgpool_divisors(hw, kernel, stride, padding, count_include_pad, out_hw):
     """(HO, WO) window sizes PyTorch divides by (clipped to the padded or to the real input)."""
-    div = xp.empty(out_hw, dtype=np.float64)
+    div = np.empty(out_hw, dtype=np.float64)
     (pt, pb), (pl, pr) = padding
     _avgpool_divisors(
         hw[0], hw[1], kernel[0], kernel[1], stride[0], stride[1], pt, pb, pl, pr, bool(count_include_pad), div
@@ -249,9 +248,9 @@ def avgpool_forward(x, kernel, stride, padding, count_include_pad, out_hw):
     _check("avgpool", x, kernel, stride, padding, out_hw)
     n, c, h, w = x.shape
     div = avgpool_divisors((h, w), kernel, stride, padding, count_include_pad, out_hw).astype(x.dtype)
-    out = xp.empty((n, c, *out_hw), dtype=x.dtype)
+    out = np.empty((n, c, *out_hw), dtype=x.dtype)
     _avgpool_fwd(
-        xp.ascontiguousarray(x),
+        np.ascontiguousarray(x),
         kernel[0],
         kernel[1],
         stride[0],
@@ -270,9 +269,9 @@ def avgpool_backward(dout, div, x_shape, kernel, stride, padding):
         raise ShapeError(
             f"avgpool backward: dout {dout.shape} does not match divisors {div.shape} / x {x_shape}"
         )
-    dx = xp.zeros(tuple(x_shape), dtype=dout.dtype)
+    dx = np.zeros(tuple(x_shape), dtype=dout.dtype)
     _avgpool_bwd(
-        xp.ascontiguousarray(dout),
+        np.ascontiguousarray(dout),
         kernel[0],
         kernel[1],
         stride[0],

@@ -8,15 +8,16 @@ with a height of 1: x (N, C, L) is viewed as (N, C, 1, L), weight (F, C/G, K) as
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from cnntool.arith.formulas import conv_out_len, conv_transpose_out_len
-from cnntool.engine.backend import resolve_dtype, xp
+from cnntool.arith.formulas import conv_out_len, conv_transpose_out_len, same_padding
+from cnntool.arith.hyper import ConvHyper, ConvTransposeHyper
+from cnntool.engine.backend import backend_of, resolve_dtype
 from cnntool.engine.init import bias_uniform, kaiming_uniform
-from cnntool.engine.kernels.act import bias_act
-from cnntool.engine.kernels.conv import col2im, im2col
-from cnntool.engine.layers import Layer
-from cnntool.errors import ShapeError
+from cnntool.engine.layers.base import BuildContext, Layer, TorchCall
+from cnntool.errors import CnnToolError, ShapeError
 
 Pair = tuple[int, int]
 
@@ -38,6 +39,7 @@ class Conv(Layer):
     """
 
     kind = "conv"
+    kinds = ("conv", "dwconv")
     accepts_act = True
 
     def __init__(
@@ -79,10 +81,33 @@ class Conv(Layer):
         # The 2-D geometry the kernels run with.
         self._k2, self._s2, self._d2 = _as2d(self.kernel, 1), _as2d(self.stride, 1), _as2d(self.dilation, 1)
         self._p2 = _as2d(self.padding, (0, 0))
-        self._cols_buf: np.ndarray | None = None
+        self._cols_buf: Any = None
 
-    def clear_cache(self) -> None:
-        super().clear_cache()
+    @classmethod
+    def from_hyper(cls, h: ConvHyper, ctx: BuildContext) -> Conv:
+        return cls(h.in_channels, h.out_channels, h.kernel, h.stride, h.padding, h.dilation, h.groups, h.bias,
+                   rng=ctx.rng, dtype=ctx.dtype)  # fmt: skip
+
+    def torch_call(self) -> TorchCall:
+        if all(lo == hi for lo, hi in self.padding):
+            padding: Any = tuple(lo for lo, _ in self.padding)
+        elif self.padding == tuple(same_padding(k, d) for k, d in zip(self.kernel, self.dilation)) and all(
+            s == 1 for s in self.stride
+        ):
+            padding = "same"  # PyTorch puts the odd extra row/column after, as we do
+        else:
+            raise CnnToolError(
+                f"{self.label}: asymmetric padding {self.padding} has no PyTorch Conv equivalent"
+            )
+        return TorchCall(
+            f"nn.Conv{self.nd}d",
+            (self.in_channels, self.out_channels, self.kernel),
+            (("stride", self.stride), ("padding", padding), ("dilation", self.dilation),
+             ("groups", self.groups), ("bias", self.bias is not None)),
+        )  # fmt: skip
+
+    def move(self, convert: Any) -> None:
+        super().move(convert)
         self._cols_buf = None
 
     def out_hw(self, h: int, w: int) -> Pair:
@@ -98,8 +123,10 @@ class Conv(Layer):
         self._check_dim(x, 1, self.in_channels, "input channels")
         return x[:, :, None, :] if self.nd == 1 else x
 
-    def forward(self, x: np.ndarray, train: bool = False, act: tuple[str, float] | None = None) -> np.ndarray:
+    def forward(self, x: Any, train: bool = False, act: tuple[str, float] | None = None) -> Any:
         """`act` (name, alpha) fuses the next activation layer into the bias pass (see kernels/act.py)."""
+        backend = backend_of(x)
+        xp, kernels = backend.xp, backend.kernels
         x4 = self._to4d(x)
         n, _, h, w = x4.shape
         ho, wo = self.out_hw(h, w)
@@ -109,15 +136,17 @@ class Conv(Layer):
             )
         g, f = self.groups, self.out_channels
         # cols (N, C·K, P) goes into a buffer kept across calls: a fresh one is tens of MB of page
-        # faults per call (measured ~30% of LeNet's inference). Backward only reads the latest forward's.
+        # faults per call (measured ~30% of LeNet's inference). It is reused only when no earlier
+        # forward still waits for its backward (a layer called twice in one pass gets a new one).
         buf = self._cols_buf
         if (
             buf is None
+            or self.pending
             or buf.shape != (n, x4.shape[1] * self._k2[0] * self._k2[1], ho * wo)
             or buf.dtype != x.dtype
         ):
             buf = None
-        cols = im2col(x4, self._k2, self._s2, self._p2, self._d2, (ho, wo), out=buf)
+        cols = kernels.im2col(x4, self._k2, self._s2, self._p2, self._d2, (ho, wo), out=buf)
         self._cols_buf = cols
         wmat = self.weight.value.reshape(g, f // g, -1)
         if g == 1:
@@ -125,13 +154,14 @@ class Conv(Layer):
         else:
             out = xp.matmul(wmat, cols.reshape(n, g, -1, ho * wo)).reshape(n, f, ho * wo)
         if act is not None or self.bias is not None:
-            bias_act(out, self.bias.value if self.bias is not None else None, *(act or ("none", 0.0)))
-        self._cache = (cols, x4.shape, (ho, wo), x.ndim)
+            kernels.bias_act(out, self.bias.value if self.bias is not None else None, *(act or ("none", 0.0)))
+        self._push(cols, x4.shape, (ho, wo))
         return out.reshape(n, f, wo) if self.nd == 1 else out.reshape(n, f, ho, wo)
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
-        self._need_cache()
-        cols, x_shape, (ho, wo), _ = self._cache
+    def backward(self, dout: Any) -> Any:
+        cols, x_shape, (ho, wo) = self._pop()
+        backend = backend_of(dout)
+        xp = backend.xp
         n, g, f = x_shape[0], self.groups, self.out_channels
         d = xp.ascontiguousarray(dout).reshape(n, g, f // g, ho * wo)
         colsg = cols.reshape(n, g, -1, ho * wo)
@@ -144,7 +174,7 @@ class Conv(Layer):
             return None
         wmat = self.weight.value.reshape(g, f // g, -1)
         dcols = xp.matmul(wmat.transpose(0, 2, 1), d).reshape(cols.shape)
-        dx = col2im(dcols, x_shape, self._k2, self._s2, self._p2, self._d2, (ho, wo))
+        dx = backend.kernels.col2im(dcols, x_shape, self._k2, self._s2, self._p2, self._d2, (ho, wo))
         return dx[:, :, 0, :] if self.nd == 1 else dx
 
 
@@ -155,6 +185,7 @@ class ConvTranspose(Layer):
     """
 
     kind = "convT"
+    kinds = ("convT",)
 
     def __init__(
         self,
@@ -202,6 +233,19 @@ class ConvTranspose(Layer):
         self._p2 = tuple((p, p) for p in self._pad1)
         self._op2 = _as2d(self.output_padding, 0)
 
+    @classmethod
+    def from_hyper(cls, h: ConvTransposeHyper, ctx: BuildContext) -> ConvTranspose:
+        return cls(h.in_channels, h.out_channels, h.kernel, h.stride, h.padding, h.output_padding, h.dilation,
+                   h.groups, h.bias, rng=ctx.rng, dtype=ctx.dtype)  # fmt: skip
+
+    def torch_call(self) -> TorchCall:
+        return TorchCall(
+            f"nn.ConvTranspose{self.nd}d",
+            (self.in_channels, self.out_channels, self.kernel),
+            (("stride", self.stride), ("padding", self.padding), ("output_padding", self.output_padding),
+             ("groups", self.groups), ("bias", self.bias is not None), ("dilation", self.dilation)),
+        )  # fmt: skip
+
     def out_hw(self, h: int, w: int) -> Pair:
         """Output (HO, WO) from cnntool.arith.formulas.conv_transpose_out_len."""
         return tuple(  # type: ignore[return-value]
@@ -211,7 +255,9 @@ class ConvTranspose(Layer):
             )
         )
 
-    def forward(self, x: np.ndarray, train: bool = False) -> np.ndarray:
+    def forward(self, x: Any, train: bool = False) -> Any:
+        backend = backend_of(x)
+        xp = backend.xp
         self._check_rank(x, (self.nd + 2,), "(N, C, L)" if self.nd == 1 else "(N, C, H, W)")
         self._check_dim(x, 1, self.in_channels, "input channels")
         x4 = x[:, :, None, :] if self.nd == 1 else x
@@ -223,21 +269,24 @@ class ConvTranspose(Layer):
         wmat = self.weight.value.reshape(g, c // g, -1)  # (G, C/G, F/G·K)
         xg = xp.ascontiguousarray(x4).reshape(n, g, c // g, h * w)
         cols = xp.matmul(wmat.transpose(0, 2, 1), xg).reshape(n, -1, h * w)
-        out = col2im(cols, (n, f, ho, wo), self._k2, self._s2, self._p2, self._d2, (h, w))
+        out = backend.kernels.col2im(cols, (n, f, ho, wo), self._k2, self._s2, self._p2, self._d2, (h, w))
         if self.bias is not None:
             out += self.bias.value[:, None, None]
-        self._cache = (xg, x4.shape, (ho, wo))
+        self._push(xg, x4.shape, (ho, wo))
         return out[:, :, 0, :] if self.nd == 1 else out
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
-        self._need_cache()
-        xg, x_shape, (ho, wo) = self._cache
+    def backward(self, dout: Any) -> Any:
+        xg, x_shape, (ho, wo) = self._pop()
+        backend = backend_of(dout)
+        xp = backend.xp
         n, c, h, w = x_shape
         g = self.groups
         d4 = dout[:, :, None, :] if self.nd == 1 else dout
         if self.bias is not None:
             self.bias.grad += d4.sum(axis=(0, 2, 3))
-        dcols = im2col(d4, self._k2, self._s2, self._p2, self._d2, (h, w)).reshape(n, g, -1, h * w)
+        dcols = backend.kernels.im2col(d4, self._k2, self._s2, self._p2, self._d2, (h, w)).reshape(
+            n, g, -1, h * w
+        )
         dw = xp.matmul(xg, dcols.transpose(0, 1, 3, 2)).sum(axis=0)  # (G, C/G, F/G·K)
         self.weight.grad += dw.reshape(self.weight.value.shape)
         if not self.needs_dx:

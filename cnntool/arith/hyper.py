@@ -1,0 +1,173 @@
+"""Resolved hyper-parameters of every layer kind: one frozen dataclass per kind.
+
+arith resolves what the spec leaves implicit (padding pairs, `same`, default strides,
+the channels a layer receives) and stores the result on `LayerResult.hyper`. The engine
+builds its layers from these objects and the exporter writes PyTorch code from them, so
+the three read the same typed fields and cannot drift apart (a typo is an AttributeError,
+not a silently missing dict key).
+
+Conventions: spatial tuples have one entry per spatial axis (1 for C×L, 2 for C×H×W);
+padding of conv and pooling is a (before, after) pair per axis, so PyTorch's asymmetric
+`padding='same'` for even kernels is exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+Pad = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class ConvHyper:
+    """conv and dwconv (dwconv: groups = in_channels). Weight (out, in/groups, *kernel)."""
+
+    in_channels: int
+    out_channels: int
+    kernel: tuple[int, ...]
+    stride: tuple[int, ...]
+    padding: tuple[Pad, ...]
+    dilation: tuple[int, ...]
+    groups: int
+    bias: bool
+
+
+@dataclass(frozen=True)
+class ConvTransposeHyper:
+    """convT: symmetric padding per axis, as PyTorch. Weight (in, out/groups, *kernel)."""
+
+    in_channels: int
+    out_channels: int
+    kernel: tuple[int, ...]
+    stride: tuple[int, ...]
+    padding: tuple[int, ...]
+    output_padding: tuple[int, ...]
+    dilation: tuple[int, ...]
+    groups: int
+    bias: bool
+
+
+@dataclass(frozen=True)
+class MaxPoolHyper:
+    """maxpool: padding counts as −∞; `ceil_mode` is PyTorch's."""
+
+    kernel: tuple[int, ...]
+    stride: tuple[int, ...]
+    padding: tuple[Pad, ...]
+    dilation: tuple[int, ...]
+    ceil_mode: bool
+
+
+@dataclass(frozen=True)
+class AvgPoolHyper:
+    """avgpool: `count_include_pad` decides the divisor, as PyTorch."""
+
+    kernel: tuple[int, ...]
+    stride: tuple[int, ...]
+    padding: tuple[Pad, ...]
+    ceil_mode: bool
+    count_include_pad: bool
+
+
+@dataclass(frozen=True)
+class AdaptiveAvgPoolHyper:
+    output_size: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class GlobalAvgPoolHyper:
+    """Mean over every spatial axis: C×H×W → C."""
+
+    spatial_rank: int
+
+
+@dataclass(frozen=True)
+class UpsampleHyper:
+    scale: tuple[int, ...]
+    mode: str
+
+
+@dataclass(frozen=True)
+class FlattenHyper:
+    """C×H×W → C·H·W (no settings; the dataclass keeps every layer typed)."""
+
+
+@dataclass(frozen=True)
+class DenseHyper:
+    """Linear on the last axis (a T×F sequence is transformed at every step)."""
+
+    in_features: int
+    out_features: int
+    bias: bool
+
+
+@dataclass(frozen=True)
+class EmbeddingHyper:
+    num_embeddings: int
+    embedding_dim: int
+
+
+@dataclass(frozen=True)
+class BatchNormHyper:
+    """Statistics per channel; `spatial_rank` 0 (N, C), 1 (N, C, L) or 2 (N, C, H, W) picks BatchNorm1d/2d."""
+
+    num_features: int
+    affine: bool
+    spatial_rank: int
+    eps: float = 1e-5
+    momentum: float = 0.1
+
+
+@dataclass(frozen=True)
+class LayerNormHyper:
+    normalized_shape: tuple[int, ...]
+    affine: bool
+    eps: float = 1e-5
+
+
+@dataclass(frozen=True)
+class DropoutHyper:
+    p: float
+
+
+@dataclass(frozen=True)
+class ActivationHyper:
+    """Elementwise activation `name` (relu, relu6, sigmoid, tanh, leakyrelu, softmax, gelu, …)."""
+
+    name: str
+    negative_slope: float = 0.01
+
+
+@dataclass(frozen=True)
+class RecurrentHyper:
+    """rnn, gru, lstm: PyTorch's nn.RNN/GRU/LSTM arguments plus what cnntool adds."""
+
+    cell: str
+    input_size: int
+    hidden_size: int
+    num_layers: int
+    bidirectional: bool
+    bias: bool
+    proj_size: int
+    return_sequences: bool
+    nonlinearity: str = "tanh"
+    reset_after: bool = True
+
+
+Hyper = (
+    ConvHyper
+    | ConvTransposeHyper
+    | MaxPoolHyper
+    | AvgPoolHyper
+    | AdaptiveAvgPoolHyper
+    | GlobalAvgPoolHyper
+    | UpsampleHyper
+    | FlattenHyper
+    | DenseHyper
+    | EmbeddingHyper
+    | BatchNormHyper
+    | LayerNormHyper
+    | DropoutHyper
+    | ActivationHyper
+    | RecurrentHyper
+)
