@@ -89,7 +89,8 @@ def build(
     triples = _make_nodes(summary.nodes, ctx)
     model = Model([layer for layer, _, _ in triples], net.source, summary.input_shape, dtype)
     if check_shapes:
-        _check_shapes(triples, np.zeros((1, *summary.input_shape), dtype=dtype))
+        ids = bool(model.layers) and model.layers[0].accepts_integers  # token ids, not numbers
+        _check_shapes(triples, np.zeros((1, *summary.input_shape), dtype=np.int64 if ids else dtype))
     model.clear_cache()  # the check's activations are not a training forward
     return model.to(device)
 

@@ -320,10 +320,10 @@ def convert_value(opt: Opt, raw: str, fail) -> object:  # noqa: C901 - one branc
 def parse(source: str, name: str = "") -> NetSpec:
     """Parse spec text into a NetSpec; raises SpecError pointing at the bad token."""
     shape, _, layers = _Parser(source).parse()
-    return NetSpec(shape, _layout(shape, layers), layers, source, name)
+    return NetSpec(shape, layout_of(shape, layers), layers, source, name)
 
 
-def _layout(shape: tuple[int, ...], layers: tuple[Node, ...]) -> str:
+def layout_of(shape: tuple[int, ...], layers: tuple[Node, ...]) -> str:
     """Rank 2 is ambiguous: the first layer that cares decides (T×F sequence or C×L signal)."""
     if len(shape) == 1:
         return "vector"

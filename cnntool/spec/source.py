@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cnntool.errors import CnnToolError, SpecError
 from cnntool.spec.nodes import NetSpec
-from cnntool.spec.parser import _layout, parse
+from cnntool.spec.parser import layout_of, parse
 from cnntool.spec.zoo import ZOO
 from cnntool.text import did_you_mean
 
@@ -104,7 +104,7 @@ def load_spec(arg: str | NetSpec, input_shape: str | None = None, hwc: bool = Fa
         spec = parse(text, name)
     if input_shape is not None:
         shape = parse_shape(input_shape)
-        spec = dataclasses.replace(spec, input_shape=shape, layout=_layout(shape, spec.layers))
+        spec = dataclasses.replace(spec, input_shape=shape, layout=layout_of(shape, spec.layers))
     if hwc:
         spec = dataclasses.replace(spec, input_shape=to_channels_first(spec.input_shape, spec.layout))
     return spec
