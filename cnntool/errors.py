@@ -58,3 +58,11 @@ class ShapeError(SpecError):
 class InputError(CnnToolError, ValueError):
     """A bad value given to a library function (a dtype, an empty batch, NaN input): also a ValueError,
     so Python callers can catch it as one, and the CLI shows it as one line like every CnnToolError."""
+
+
+class OutputExistsError(CnnToolError):
+    """A file the user asked to write exists already; `path` names it (the caller says how to allow it)."""
+
+    def __init__(self, path: object, what: str = "output") -> None:
+        self.path = path
+        super().__init__(f"{what}: {path} already exists (nothing was written)")

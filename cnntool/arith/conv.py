@@ -51,8 +51,8 @@ def resolve_padding(
         if any(s != 1 for s in stride):
             if ctx.convention != "keras":
                 raise LayerProblem(
-                    "padding=same needs stride 1 in PyTorch; use an explicit padding, or --keras for "
-                    "TensorFlow's 'same' (output = ⌈input/stride⌉)"
+                    "padding=same needs stride 1 in PyTorch; use an explicit padding, or the Keras "
+                    "convention for TensorFlow's 'same' (output = ⌈input/stride⌉)"
                 )
             return tuple(
                 keras_same_padding(n, k, s, d) for n, k, s, d in zip(spatial, kernel, stride, dilation)

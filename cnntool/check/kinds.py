@@ -21,8 +21,8 @@ from cnntool.explain.conv import ConvSettings, conv2d, conv_step, plan_conv
 from cnntool.explain.options import parse_padding
 from cnntool.explain.pool import PoolSettings, plan_pool, pool2d, pool_step
 from cnntool.numbers import format_number
-from cnntool.spec import ZOO, NetSpec, load_spec, parse
-from cnntool.spec.source import to_channels_last, zoo_name
+from cnntool.spec import NetSpec, load_spec
+from cnntool.spec.source import to_channels_last
 
 # formulas of a layer that explain each quantity (quantity names as arith writes them)
 _FORMULAS = {
@@ -70,10 +70,7 @@ def spec_net(inputs: dict[str, Any], hwc: bool | None = None) -> NetSpec:
     Spec text or a zoo name only: unlike the CLI, a spec in an answer file is never
     taken as a file path, so a student file cannot make the grader read (and echo) a file.
     """
-    text = inputs["spec"]
-    name = zoo_name(text)
-    net = parse(ZOO[name].text(), name) if name else parse(text)
-    return load_spec(net, hwc=inputs["layout"] == "hwc" if hwc is None else hwc)
+    return load_spec(inputs["spec"], hwc=inputs["layout"] == "hwc" if hwc is None else hwc, files=False)
 
 
 def spec_value(kind: str, inputs: dict[str, Any], net: NetSpec) -> tuple[Any, Summary, LayerResult]:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from cnntool.cli._common import JsonOpt, handle_errors, print_json
+from cnntool.errors import CnnToolError, OutputExistsError
 
 app = typer.Typer()
 
@@ -34,7 +35,10 @@ def export(
     from cnntool.engine.builder import load
     from cnntool.engine.export import export as write
 
-    source, weights = write(load(model), out, overwrite=force)
+    try:
+        source, weights = write(load(model), out, overwrite=force)
+    except OutputExistsError as error:
+        raise CnnToolError(f"{error}; choose another --out or pass --force") from None
     if json_out:
         print_json({"module": str(source), "weights": str(weights)})
         return

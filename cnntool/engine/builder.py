@@ -101,8 +101,11 @@ def load(path: str | Path, dtype: Any = None, device: str = "cpu") -> Model:
     Raises CnnToolError naming the file and the array when a name, shape or dtype differs from what
     the saved spec builds.
     """
+    from cnntool.spec.source import load_spec
+
     checkpoint = read(path)
-    model = build(checkpoint.spec, dtype=checkpoint.dtype, check_shapes=False)
+    net = load_spec(checkpoint.spec, files=False)  # the file's spec is data: never a path to read
+    model = build(net, dtype=checkpoint.dtype, check_shapes=False)
     model.load_state_dict(checkpoint.state, source=str(checkpoint.path), exact_dtype=True)
     model.optimizer_state = checkpoint.optimizer_state
     model.optimizer_class = checkpoint.optimizer_class

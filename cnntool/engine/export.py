@@ -20,7 +20,7 @@ import numpy as np
 from cnntool.engine.backend import backend_of
 from cnntool.engine.containers import Model
 from cnntool.engine.layers.base import TorchCall
-from cnntool.errors import CnnToolError
+from cnntool.errors import CnnToolError, OutputExistsError
 from cnntool.files import atomic_write
 
 #: Classes the generated file defines next to `build()`; our own constant code, never user text.
@@ -149,7 +149,7 @@ def export(model: Model, out: str | Path, overwrite: bool = False) -> tuple[Path
     if not overwrite:
         for path in (out, weights):
             if path.exists():
-                raise CnnToolError(f"export: {path} already exists; choose another --out or pass --force")
+                raise OutputExistsError(path, "export")
     source = torch_source(model)
     state = _host_state(model)
     atomic_write(weights, lambda handle: np.savez(handle, **state))

@@ -30,13 +30,20 @@ def zoo_name(arg: str) -> str | None:
     return next((name for name in ZOO if name.replace("_", "") == squeezed), None)
 
 
-def read_spec_text(arg: str) -> tuple[str, str]:
-    """(text, name) for a spec argument; name is the zoo name or file name, or ""."""
-    if arg == "-":
-        return sys.stdin.read(), "<stdin>"
+def read_spec_text(arg: str, files: bool = True) -> tuple[str, str]:
+    """(text, name) for a spec argument; name is the zoo name or file name, or "".
+
+    The one place that tells a zoo name from a file from spec text. With `files=False` (spec text
+    that came from someone else's file: an answer file, a key, a saved model) a name is never
+    taken as a path or `-`, so such a file cannot make cnntool read (and echo) another file.
+    """
     name = zoo_name(arg)
     if name:
         return ZOO[name].text(), name
+    if not files:
+        return arg, ""
+    if arg == "-":
+        return sys.stdin.read(), "<stdin>"
     stripped = arg.strip()
     if not stripped:
         return arg, ""  # the parser says "the spec is empty" with an example
@@ -95,12 +102,15 @@ def parse_shape(text: str, what: str = "input shape") -> tuple[int, ...]:
     return dims
 
 
-def load_spec(arg: str | NetSpec, input_shape: str | None = None, hwc: bool = False) -> NetSpec:
-    """Resolve and parse a spec argument, applying an `--input` override and channels-last input."""
+def load_spec(
+    arg: str | NetSpec, input_shape: str | None = None, hwc: bool = False, files: bool = True
+) -> NetSpec:
+    """Resolve and parse a spec argument (see `read_spec_text`), applying an input-shape override
+    and channels-last input."""
     if isinstance(arg, NetSpec):
         spec = arg
     else:
-        text, name = read_spec_text(arg)
+        text, name = read_spec_text(arg, files)
         spec = parse(text, name)
     if input_shape is not None:
         shape = parse_shape(input_shape)
