@@ -44,11 +44,23 @@ class SpecError(CnnToolError, ValueError):
             line, column = self.line_and_column
             where = f"column {column}" if "\n" not in self.source else f"line {line}, column {column}"
             text_line = self.source.splitlines()[line - 1] if self.source.strip() else ""
+            text_line, column = _window(text_line, column)
             caret = " " * (column - 1) + "^" * min(self.length, max(1, len(text_line) - column + 1))
             text = f"{self.message} (at {where})\n  {text_line}\n  {caret}"
         if self.hint:
             text += f"\n{self.hint}"
         return text
+
+
+def _window(line: str, column: int, width: int = 100) -> tuple[str, int]:
+    """At most `width` characters of a long line around `column` (… marks the cuts); the new column."""
+    if len(line) <= width:
+        return line, column
+    start = max(0, min(column - 1 - width // 4, len(line) - width))
+    cut = line[start : start + width]
+    prefix = "…" if start else ""
+    suffix = "…" if start + width < len(line) else ""
+    return prefix + cut + suffix, column - start + len(prefix)
 
 
 class ShapeError(SpecError):

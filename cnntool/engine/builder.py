@@ -9,11 +9,14 @@ analysis' — so the engine, the summary table and PyTorch can never silently di
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from cnntool import budgets
+from cnntool.arith.hyper import ConvHyper, ConvTransposeHyper
 from cnntool.engine import registry
 from cnntool.engine.backend import resolve_dtype
 from cnntool.engine.checkpoint import read
@@ -65,6 +68,22 @@ def _check_shapes(triples: list[tuple[Layer, Any, Any]], x: np.ndarray) -> np.nd
     return x
 
 
+def working_elements(summary: Any) -> tuple[int, int]:
+    """(parameter and buffer elements, one sample's activation elements plus the largest im2col
+    buffer): what building and a batch-1 forward allocate, known from arith before any array exists."""
+
+    def cols(row: Any) -> int:
+        h = row.hyper
+        if isinstance(h, ConvHyper):  # (C·K, HO·WO)
+            return h.in_channels * math.prod(h.kernel) * math.prod(row.output_shape[1:])
+        if isinstance(h, ConvTransposeHyper):  # (F·K, H·W)
+            return h.out_channels * math.prod(h.kernel) * math.prod(row.input_shape[1:])
+        return 0
+
+    weights = summary.total_params + summary.total_buffers
+    return weights, summary.total_activations + max((cols(row) for row in summary.layers), default=0)
+
+
 def _netspec(spec: Any) -> Any:
     from cnntool.spec.nodes import NetSpec
     from cnntool.spec.source import load_spec
@@ -85,6 +104,8 @@ def build(
     net = _netspec(spec)
     dtype = resolve_dtype(dtype)
     summary = analyze(net)
+    weights, per_sample = working_elements(summary)
+    budgets.check(budgets.BUILD_BYTES, (weights + per_sample) * dtype.itemsize, "building this model")
     ctx = BuildContext(rng=np.random.default_rng(seed), dtype=dtype)
     triples = _make_nodes(summary.nodes, ctx)
     model = Model([layer for layer, _, _ in triples], net.source, summary.input_shape, dtype)
