@@ -93,7 +93,7 @@ def load_spec(
     arg: str | NetSpec, input_shape: str | None = None, hwc: bool = False, files: bool = True
 ) -> NetSpec:
     """Resolve and parse a spec argument (see `read_spec_text`), applying an input-shape override
-    and channels-last input."""
+    and, with `hwc`, reading a typed input shape channels-last (zoo nets keep their layout)."""
     if isinstance(arg, NetSpec):
         spec = arg
     else:
@@ -102,7 +102,9 @@ def load_spec(
     if input_shape is not None:
         shape = parse_shape(input_shape)
         spec = dataclasses.replace(spec, input_shape=shape, layout=layout_of(shape, spec.layers))
-    if hwc:
+    # --hwc reads a *typed* input shape channels-last; a zoo net keeps its own (channels-first) input.
+    typed = input_shape is not None or spec.name not in ZOO
+    if hwc and typed:
         spec = dataclasses.replace(spec, input_shape=to_channels_first(spec.input_shape, spec.layout))
     return spec
 
