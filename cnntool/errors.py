@@ -75,6 +75,6 @@ class InputError(CnnToolError, ValueError):
 class OutputExistsError(CnnToolError):
     """A file the user asked to write exists already; `path` names it (the caller says how to allow it)."""
 
-    def __init__(self, path: object, what: str = "output") -> None:
+    def __init__(self, path: object, what: str = "output", why: str = "already exists") -> None:
         self.path = path
-        super().__init__(f"{what}: {path} already exists (nothing was written)")
+        super().__init__(f"{what}: {path} {why} (nothing was written)")

@@ -34,14 +34,31 @@ def _umask() -> int:
     return _UMASK
 
 
+def check_writable(path: Path) -> Path:
+    """The folder `path` will be written in; CnnToolError if a folder is in the way or it is missing.
+
+    Commands that write several files call it for each first, so nothing is half-written.
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise CnnToolError(f"cannot write {path}: it is a folder; give a file name")
+    if not folder.is_dir():
+        raise CnnToolError(f"cannot write {path}: the folder {folder} does not exist (create it first)")
+    return folder
+
+
 def atomic_write(path: str | Path, write: Callable[[BinaryIO], None] | bytes | str) -> Path:
     """Write `path` atomically: `write` is the bytes, the text (UTF-8), or a function given the open file.
 
-    Returns the path. Raises OSError (missing folder, no permission) before any existing file changes.
+    Returns the path. A missing folder, a folder in the way or no permission is a CnnToolError raised
+    before any existing file changes.
     """
     path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    folder = check_writable(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise CnnToolError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             if callable(write):

@@ -20,7 +20,7 @@ import numpy as np
 
 from cnntool import budgets
 from cnntool.engine.backend import backend_of
-from cnntool.errors import CnnToolError
+from cnntool.errors import CnnToolError, OutputExistsError
 from cnntool.files import atomic_write
 
 FORMAT = 1
@@ -39,8 +39,26 @@ class Checkpoint:
     optimizer_class: str = ""
 
 
-def save(model: Any, path: str | Path, optimizer: Any = None) -> None:
-    """Write `model` (and `optimizer.state_dict()`) to `path` atomically, arrays as NumPy."""
+def is_checkpoint(path: Path) -> bool:
+    """Whether `path` is a cnntool model file (a zip holding __format__), from its directory only."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "__format__.npy" in archive.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def save(model: Any, path: str | Path, optimizer: Any = None, force: bool = False) -> None:
+    """Write `model` (and `optimizer.state_dict()`) to `path` atomically, arrays as NumPy.
+
+    An existing cnntool model at `path` is replaced; any other existing file (a dataset, a script,
+    a folder) is refused unless `force`, so a mistyped path cannot destroy someone's work.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise CnnToolError(f"{path} is a folder; give a file name such as {path / 'model.npz'}")
+    if not force and (path.exists() or path.is_symlink()) and not is_checkpoint(path):
+        raise OutputExistsError(path, "save", "exists and is not a cnntool model, so it was not replaced")
 
     def host(value: Any) -> np.ndarray:
         return backend_of(value).to_numpy(value)

@@ -21,7 +21,7 @@ from cnntool.engine.backend import backend_of
 from cnntool.engine.containers import Model
 from cnntool.engine.layers.base import TorchCall
 from cnntool.errors import CnnToolError, OutputExistsError
-from cnntool.files import atomic_write
+from cnntool.files import atomic_write, check_writable
 
 #: Classes the generated file defines next to `build()`; our own constant code, never user text.
 HELPERS = '''
@@ -135,21 +135,39 @@ def _host_state(model: Model) -> dict[str, np.ndarray]:
     return {k: backend_of(v).to_numpy(v) for k, v in model.state_dict().items()}
 
 
-def export(model: Model, out: str | Path, overwrite: bool = False) -> tuple[Path, Path]:
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return False
+
+
+def export(
+    model: Model, out: str | Path, overwrite: bool = False, keep: tuple[str | Path, ...] = ()
+) -> tuple[Path, Path]:
     """Write `out` (.py source) and its weights beside it (`<name>.weights.npz`); returns both paths.
 
     The weights never take the plain `<name>.npz`, so `export model.npz --out model.py` cannot
-    overwrite the engine's own save file; existing files are kept unless `overwrite`. Both files
-    are written atomically.
+    overwrite the engine's own save file, and no output may be a file in `keep` (the model's own
+    file), even with `overwrite`; other existing files are kept unless `overwrite`. Both files are
+    written atomically (a kill mid-write leaves the old files whole).
     """
     out = Path(out)
     if out.suffix != ".py":
         raise CnnToolError(f"export: the output must be a .py file, got {out}")
     weights = out.with_name(out.stem + ".weights.npz")
+    for path in (out, weights):
+        for source in map(Path, keep):
+            if path == source or _same_file(path, source):
+                raise CnnToolError(
+                    f"export: writing {path} would overwrite the model being exported ({source})"
+                )
     if not overwrite:
         for path in (out, weights):
             if path.exists():
                 raise OutputExistsError(path, "export")
+    for path in (out, weights):
+        check_writable(path)
     source = torch_source(model)
     state = _host_state(model)
     atomic_write(weights, lambda handle: np.savez(handle, **state))

@@ -88,7 +88,9 @@ except CnnToolError as error:  # what the CLI does with it: one line, exit 2
     ["100000 | dense 100000", "3x4096x4096 | conv 64 k11", "3x224x224 | conv 4096 k3 p1 | relu"],
 )
 def test_build_refuses_a_model_that_would_not_fit(spec: str) -> None:
-    outcome = run([], python=f"import sys; sys.argv = ['build', {spec!r}]\n{BUILD}", memory_mb=1536, timeout=60)
+    outcome = run(
+        [], python=f"import sys; sys.argv = ['build', {spec!r}]\n{BUILD}", memory_mb=1536, timeout=60
+    )
     assert_refused(outcome, "building this model needs", "budget of 400,000,000 bytes", seconds=30)
 
 
