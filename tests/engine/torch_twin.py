@@ -112,23 +112,51 @@ def _layer(spec: LayerSpec, shape: tuple[int, ...], layout: str) -> nn.Module:  
     kind, o = spec.kind, spec.opts
     nd = len(shape) - 1 if layout in ("signal", "image") else 0  # spatial rank: Conv1d or Conv2d
     if kind == "conv":
-        return getattr(nn, f"Conv{nd}d")(shape[0], o["out_channels"], o["kernel"], stride=o["stride"],
-                                         padding=o["padding"], dilation=o["dilation"], groups=o["groups"],
-                                         bias=o["bias"])  # fmt: skip
+        return getattr(nn, f"Conv{nd}d")(
+            shape[0],
+            o["out_channels"],
+            o["kernel"],
+            stride=o["stride"],
+            padding=o["padding"],
+            dilation=o["dilation"],
+            groups=o["groups"],
+            bias=o["bias"],
+        )
     if kind == "dwconv":  # one filter group per input channel, `multiplier` filters each
-        return getattr(nn, f"Conv{nd}d")(shape[0], shape[0] * o["multiplier"], o["kernel"], stride=o["stride"],
-                                         padding=o["padding"], dilation=o["dilation"], groups=shape[0],
-                                         bias=o["bias"])  # fmt: skip
+        return getattr(nn, f"Conv{nd}d")(
+            shape[0],
+            shape[0] * o["multiplier"],
+            o["kernel"],
+            stride=o["stride"],
+            padding=o["padding"],
+            dilation=o["dilation"],
+            groups=shape[0],
+            bias=o["bias"],
+        )
     if kind == "convT":
-        return getattr(nn, f"ConvTranspose{nd}d")(shape[0], o["out_channels"], o["kernel"], stride=o["stride"],
-                                                  padding=o["padding"], output_padding=o["output_padding"],
-                                                  groups=o["groups"], bias=o["bias"], dilation=o["dilation"])  # fmt: skip
+        return getattr(nn, f"ConvTranspose{nd}d")(
+            shape[0],
+            o["out_channels"],
+            o["kernel"],
+            stride=o["stride"],
+            padding=o["padding"],
+            output_padding=o["output_padding"],
+            groups=o["groups"],
+            bias=o["bias"],
+            dilation=o["dilation"],
+        )
     if kind == "maxpool":  # stride None is torch's "= kernel", the spec's default too
-        return getattr(nn, f"MaxPool{nd}d")(o["kernel"], stride=o["stride"], padding=o["padding"],
-                                            dilation=o["dilation"], ceil_mode=o["ceil"])  # fmt: skip
+        return getattr(nn, f"MaxPool{nd}d")(
+            o["kernel"], stride=o["stride"], padding=o["padding"], dilation=o["dilation"], ceil_mode=o["ceil"]
+        )
     if kind == "avgpool":
-        return getattr(nn, f"AvgPool{nd}d")(o["kernel"], stride=o["stride"], padding=o["padding"],
-                                            ceil_mode=o["ceil"], count_include_pad=o["count_include_pad"])  # fmt: skip
+        return getattr(nn, f"AvgPool{nd}d")(
+            o["kernel"],
+            stride=o["stride"],
+            padding=o["padding"],
+            ceil_mode=o["ceil"],
+            count_include_pad=o["count_include_pad"],
+        )
     if kind == "adaptiveavgpool":
         return getattr(nn, f"AdaptiveAvgPool{nd}d")(o["output_size"])
     if kind == "globalavgpool":  # C×H×W → C: a 1×1 adaptive average, then drop the spatial axes
@@ -157,6 +185,8 @@ def _layer(spec: LayerSpec, shape: tuple[int, ...], layout: str) -> nn.Module:  
         if o["mode"] != "nearest":
             raise NotImplementedError(f"{spec.text}: the twin builds nearest upsampling only")
         scale = o["scale"]
-        return nn.Upsample(scale_factor=tuple(float(s) for s in scale) if isinstance(scale, tuple) else float(scale),
-                           mode="nearest")  # fmt: skip
+        return nn.Upsample(
+            scale_factor=tuple(float(s) for s in scale) if isinstance(scale, tuple) else float(scale),
+            mode="nearest",
+        )
     raise NotImplementedError(f"{spec.text}: the twin has no '{kind}' (not built: {sorted(NOT_IN_TWIN)})")
