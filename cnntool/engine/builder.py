@@ -36,6 +36,7 @@ def _make_layer(node: Any, ctx: BuildContext) -> Layer:
         )
     layer = cls.from_hyper(node.hyper, dataclasses.replace(ctx, label=label))
     layer.label = label
+    layer.frozen = node.params > 0 and node.trainable_params == 0  # trainable=false
     return layer
 
 
