@@ -36,6 +36,14 @@ class SpecError(CnnToolError, ValueError):
         column = self.offset - (before.rfind("\n") + 1) + 1
         return line, column
 
+    def summary(self) -> str:
+        """The message on one line, with where it is ("at column 15") but without the caret picture."""
+        if self.offset < 0 or not self.source:
+            return self.message
+        line, column = self.line_and_column
+        where = f"column {column}" if "\n" not in self.source else f"line {line}, column {column}"
+        return f"{self.message} (at {where})"
+
     def render(self) -> str:
         """The message, the offending line and a caret under the token."""
         if self.offset < 0 or not self.source:

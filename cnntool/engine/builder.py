@@ -22,7 +22,7 @@ from cnntool.engine.backend import resolve_dtype
 from cnntool.engine.checkpoint import read
 from cnntool.engine.containers import Model, Residual, Sequential
 from cnntool.engine.layers.base import BuildContext, Layer
-from cnntool.errors import CnnToolError
+from cnntool.errors import CnnToolError, SpecError
 
 
 def _make_layer(node: Any, ctx: BuildContext) -> Layer:
@@ -126,8 +126,13 @@ def load(path: str | Path, dtype: Any = None, device: str = "cpu") -> Model:
     from cnntool.spec.source import load_spec
 
     checkpoint = read(path)
-    net = load_spec(checkpoint.spec, files=False)  # the file's spec is data: never a path to read
-    model = build(net, dtype=checkpoint.dtype, check_shapes=False)
+    try:
+        net = load_spec(checkpoint.spec, files=False)  # the file's spec is data: never a path to read
+        model = build(net, dtype=checkpoint.dtype, check_shapes=False)
+    except SpecError as error:  # one line naming the file, not the spec's caret picture
+        raise CnnToolError(
+            f"{checkpoint.path}: the spec saved in it is not valid: {error.summary()}"
+        ) from None
     model.load_state_dict(checkpoint.state, source=str(checkpoint.path), exact_dtype=True)
     model.optimizer_state = checkpoint.optimizer_state
     model.optimizer_class = checkpoint.optimizer_class
