@@ -122,3 +122,17 @@ def test_every_budget_is_documented() -> None:
     for budget in budgets.ALL:
         assert budget.name in docs and f"{budget.limit:,}" in docs, budget.name
     assert np.all([b.limit > 0 for b in budgets.ALL])
+
+
+def test_no_writable_numba_cache_falls_back_to_no_cache_and_says_so_once(capsys, monkeypatch) -> None:
+    from cnntool import config
+
+    assert config.numba_cache_usable(config.__file__)  # this checkout: the cache works
+    assert not config.numba_cache_usable("/proc/cnntool-no-such-dir/kernels.py")
+    monkeypatch.setitem(config.NJIT_OPTIONS, "cache", True)
+    monkeypatch.setitem(config.NJIT_SERIAL, "cache", True)
+    assert config.disable_cache_if_unwritable("/proc/cnntool-no-such-dir/kernels.py") is False
+    assert config.NJIT_OPTIONS["cache"] is False and config.NJIT_SERIAL["cache"] is False
+    assert config.disable_cache_if_unwritable("/proc/cnntool-no-such-dir/kernels.py") is False
+    err = capsys.readouterr().err
+    assert err.count("no writable place for numba's compiled-kernel cache") == 1
