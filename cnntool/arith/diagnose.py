@@ -21,11 +21,10 @@ Axis = tuple[str, int, int, int, Pad, int]
 
 
 def _exact_text(size: int, kernel: int, stride: int, padding: Pad, dilation: int) -> str:
-    """`9/2 = 4.5` or `7/3 ≈ 2.33333`: the exact value and its decimal."""
+    """`4.5` when the decimal is exact, else `7/3 ≈ 2.33333` (the fraction and its decimal)."""
     exact = conv_exact_len(size, kernel, stride, padding, dilation)
     decimal = f"{float(exact):g}"
-    same = exact == float(decimal)
-    return f"{exact.numerator}/{exact.denominator} {'=' if same else '≈'} {decimal}"
+    return decimal if exact == float(decimal) else f"{exact.numerator}/{exact.denominator} ≈ {decimal}"
 
 
 def fit_warning(
@@ -41,8 +40,8 @@ def fit_warning(
     where = {"H": "row", "W": "column", "L": "position", "H and W": "row and column"}.get(axis, "cell")
     pad_text = f"2·{padding[0]}" if padding[0] == padding[1] else f"{padding[0]}+{padding[1]}"
     message = (
-        f"{axis}: stride {stride} does not fit: (I − F + 2P)/S + 1 = ({size} − {k_eff} + {pad_text})/{stride} + 1 "
-        f"= {_exact_text(size, kernel, stride, padding, dilation)} is not an integer. "
+        f"{axis}: (I − F + 2P)/S + 1 = ({size} − {k_eff} + {pad_text})/{stride} + 1 "
+        f"= {_exact_text(size, kernel, stride, padding, dilation)} is not an integer: stride {stride} does not fit. "
         f"PyTorch floors it to {floored}, so the last {unused} input {where}{'s' if unused > 1 else ''} "
         f"{'are' if unused > 1 else 'is'} never visited."
     )

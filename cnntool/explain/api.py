@@ -167,6 +167,7 @@ def _check_filters(request: ConvRequest) -> tuple[Number, ...]:
                 f"{'x'.join(map(str, shape(kernels[0])))}; all filters need the same shape."
             )
     biases = request.biases if request.biases is not None else (request.settings.bias,) * len(kernels)
+    biases = tuple(Fraction(b) if isinstance(b, int) else b for b in biases)  # ints are exact numbers too
     if len(biases) == 1 and len(kernels) > 1:
         biases = biases * len(kernels)
     if len(biases) != len(kernels):

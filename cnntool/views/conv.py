@@ -58,7 +58,7 @@ def _summary(report: ConvReport) -> str:
         extra += f", biases {', '.join(Fmt()(b) for b in biases)}" if any(biases) else ""
         head = (
             f"{c}x{h}x{w} image ⋆ {report.filters} filters of {c}x{kh}x{kw} ({kind}{extra}) → "
-            f"{report.filters}x{out_h}x{out_w} output (one {out_h}x{out_w} map per filter)"
+            f"{report.filters}x{out_h}x{out_w} output: {report.filters} maps of {out_h}x{out_w}"
         )
     return head + "\n" + "\n".join(str(f) for f in report.formulas)
 
