@@ -7,30 +7,29 @@ at import time (a `.npy` input loads numpy lazily), so `cnntool conv` starts fas
 
 The use cases are `run_conv`, `run_pool` and `run_conv_transpose` (see `api`):
 a request of parsed inputs in, a report with everything to show (and `to_json()`) out.
+The names below are loaded on first use, so importing one small module of this
+package (e.g. `cnntool.explain.names` for the CLI's flag names) stays cheap.
 """
 
-from cnntool.explain.api import (
-    ConvBackward,
-    ConvReport,
-    ConvRequest,
-    ConvTReport,
-    ConvTRequest,
-    PoolBackward,
-    PoolReport,
-    PoolRequest,
-    ones,
-    run_conv,
-    run_conv_transpose,
-    run_pool,
-)
-from cnntool.explain.conv import ConvSettings
-from cnntool.explain.conv_transpose import ConvTSettings
-from cnntool.explain.matrix import parse_filters, parse_matrix, parse_tensor
-from cnntool.explain.names import PLAIN, Names
-from cnntool.explain.pool import PoolSettings
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "api": (
+        "ConvBackward", "ConvReport", "ConvRequest", "ConvTReport", "ConvTRequest", "PoolBackward",
+        "PoolReport", "PoolRequest", "ones", "run_conv", "run_conv_transpose", "run_pool",
+    ),
+    "conv": ("ConvSettings",),
+    "conv_transpose": ("ConvTSettings",),
+    "matrix": ("parse_filters", "parse_matrix", "parse_tensor"),
+    "names": ("PLAIN", "Names"),
+    "pool": ("PoolSettings",),
+}  # fmt: skip
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = [
-    "PLAIN",
     "ConvBackward",
     "ConvReport",
     "ConvRequest",
@@ -39,6 +38,7 @@ __all__ = [
     "ConvTRequest",
     "ConvTSettings",
     "Names",
+    "PLAIN",
     "PoolBackward",
     "PoolReport",
     "PoolRequest",
@@ -51,3 +51,34 @@ __all__ = [
     "run_conv_transpose",
     "run_pool",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cnntool.explain' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"cnntool.explain.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from cnntool.explain.api import (
+        ConvBackward,
+        ConvReport,
+        ConvRequest,
+        ConvTReport,
+        ConvTRequest,
+        PoolBackward,
+        PoolReport,
+        PoolRequest,
+        ones,
+        run_conv,
+        run_conv_transpose,
+        run_pool,
+    )
+    from cnntool.explain.conv import ConvSettings
+    from cnntool.explain.conv_transpose import ConvTSettings
+    from cnntool.explain.matrix import parse_filters, parse_matrix, parse_tensor
+    from cnntool.explain.names import PLAIN, Names
+    from cnntool.explain.pool import PoolSettings

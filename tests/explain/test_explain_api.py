@@ -281,3 +281,16 @@ def test_report_json_round_trips() -> None:
     data = json.loads(json.dumps(report.to_json()))
     assert data["filters"] == 2 and data["settings"]["bias"] == [0, 0]
     assert data["output"][0][0][0] == "7/9" and data["steps"][49]["filter"] == 1
+
+
+def test_package_exports_resolve_lazily() -> None:
+    import subprocess
+    import sys
+
+    import cnntool.explain as package
+
+    assert sorted(package.__all__) == sorted(package._WHERE)
+    assert all(getattr(package, name) is not None for name in package.__all__)
+    code = "import sys, cnntool.explain.names; print('cnntool.explain.api' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"  # the CLI's flag names do not load the whole explainer
