@@ -14,7 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cnntool.arith.formulas import Pad, conv_exact_len, conv_out_len, effective_kernel, pool_out_len
+from cnntool.arith.formulas import (
+    Pad,
+    conv_exact_len,
+    conv_out_len,
+    effective_kernel,
+    halving_by_design,
+    pool_out_len,
+)
 
 # (axis name, input size, kernel, stride, padding (before, after), dilation) of one spatial axis
 Axis = tuple[str, int, int, int, Pad, int]
@@ -32,8 +39,8 @@ def fit_warning(
 ) -> str | None:
     """A warning when the window does not tile the padded input exactly, else None."""
     exact = conv_exact_len(size, kernel, stride, padding, dilation)
-    if exact.denominator == 1:
-        return None
+    if exact.denominator == 1 or halving_by_design(size, kernel, stride, padding, dilation):
+        return None  # fits, or the floor is the intended ⌈I/S⌉ downsampling (the size formula says so)
     k_eff = effective_kernel(kernel, dilation)
     floored = conv_out_len(size, kernel, stride, padding, dilation)
     unused = (size + padding[0] + padding[1] - k_eff) % stride

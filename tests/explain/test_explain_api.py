@@ -254,7 +254,7 @@ def test_core_never_names_a_flag(path: Path) -> None:
     [
         ("1x7x7 | conv 1 k3 s3", 7, ConvSettings(stride=(3, 3))),
         ("1x10x10 | conv 1 k3 s2", 10, ConvSettings(stride=(2, 2))),
-        ("1x8x8 | conv 1 k3 s2 p1", 8, ConvSettings(stride=(2, 2), padding=((1, 1), (1, 1)))),
+        ("1x8x8 | conv 1 k3 s2 p2", 8, ConvSettings(stride=(2, 2), padding=((2, 2), (2, 2)))),
     ],
 )
 def test_summary_and_conv_warn_with_the_same_text(spec: str, image: int, settings: ConvSettings) -> None:
