@@ -76,6 +76,27 @@ def atomic_write(path: str | Path, write: Callable[[BinaryIO], None] | bytes | s
     return path
 
 
+def check_regular_file(path: Path, budget: Budget = TEXT_BYTES, what: str = "file") -> int:
+    """The size of the regular file at `path`, within `budget`; CnnToolError for anything else.
+
+    A FIFO, a device (/dev/zero) or a folder is refused before it is opened (opening a FIFO with
+    no writer blocks forever), and so is a symlink loop.
+    """
+    name = str(path)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise CnnToolError(f"{what} '{name}' does not exist") from None
+    except OSError as exc:  # a symlink loop, a name too long, no permission
+        raise CnnToolError(f"cannot read {what} '{name}': {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise CnnToolError(f"{what} '{name}' is a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise CnnToolError(f"{what} '{name}' is not a regular file (a pipe or a device); give a file")
+    check(budget, info.st_size, f"{what} '{name}'")
+    return info.st_size
+
+
 def read_text(source: str | Path, budget: Budget = TEXT_BYTES, what: str = "file") -> str:
     """The UTF-8 text of a regular file, or of stdin for "-", never reading more than the budget.
 
@@ -89,17 +110,7 @@ def read_text(source: str | Path, budget: Budget = TEXT_BYTES, what: str = "file
     else:
         path = Path(source)
         name = str(path)
-        try:
-            info = path.stat()
-        except FileNotFoundError:
-            raise CnnToolError(f"{what} '{name}' does not exist") from None
-        except OSError as exc:  # a symlink loop, a name too long, no permission
-            raise CnnToolError(f"cannot read {what} '{name}': {exc.strerror or exc}") from None
-        if stat.S_ISDIR(info.st_mode):
-            raise CnnToolError(f"{what} '{name}' is a folder, not a file")
-        if not stat.S_ISREG(info.st_mode):
-            raise CnnToolError(f"{what} '{name}' is not a regular file (a pipe or a device); give a file")
-        check(budget, info.st_size, f"{what} '{name}'")
+        check_regular_file(path, budget, what)
         try:
             with open(path, "rb") as handle:
                 data = handle.read(budget.limit + 1)

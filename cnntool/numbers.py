@@ -12,9 +12,13 @@ import math
 import re
 from fractions import Fraction
 
+from cnntool.budgets import BudgetError
+
 Number = Fraction | float
 Grid = tuple[tuple[Number, ...], ...]
 
+#: Longest number text read (a 5,000-digit integer would take seconds in exact arithmetic).
+MAX_NUMBER_TEXT = 40
 _INT = re.compile(r"^[+-]?\d+$")
 _FRACTION = re.compile(r"^[+-]?\d+\s*/\s*[+-]?\d+$")
 _DECIMAL = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
@@ -23,6 +27,11 @@ _DECIMAL = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 def parse_number(token: str) -> Number | None:
     """`3`, `-1/2` → Fraction; `0.77`, `1e-3` → float; anything else → None (the caller names it)."""
     text = token.strip().replace("\u2212", "-")
+    if len(text) > MAX_NUMBER_TEXT:
+        raise BudgetError(
+            f"the number {text[:12]}… has {len(text):,} characters; cnntool reads numbers of at most "
+            f"{MAX_NUMBER_TEXT} characters (integers, decimals and fractions like -1/2)"
+        )
     if _INT.match(text):
         return Fraction(int(text))
     if _FRACTION.match(text):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
+from cnntool import budgets
 from cnntool.arith.formulas import Formula
 from cnntool.errors import CnnToolError, ShapeError
 from cnntool.explain import serialize
@@ -31,6 +32,7 @@ from cnntool.explain.conv import (
     conv2d_backward,
     conv_result,
     conv_step,
+    forward_work,
     plan_conv,
 )
 from cnntool.explain.conv_transpose import (
@@ -49,6 +51,7 @@ from cnntool.explain.pool import (
     PoolPlan,
     PoolSettings,
     PoolStep,
+    plan_pool,
     pool2d,
     pool2d_backward,
     pool_step,
@@ -217,6 +220,11 @@ def run_conv(request: ConvRequest) -> ConvReport:
         plan_conv(request.image, kernel, replace(request.settings, bias=b), request.names, f)
         for f, (kernel, b) in enumerate(zip(request.kernels, biases))
     )
+    out_h, out_w = plans[0].out_shape
+    c, kh, kw = shape(plans[0].kernel)
+    passes = 1 + 2 * request.backward + 2 * (request.shift is not None)  # backward ≈ 2 forwards; shift = 2
+    total = len(plans) * passes * forward_work(out_h, out_w, c, kh, kw)
+    budgets.check(budgets.EXPLAIN_WORK, total, f"this explanation ({len(plans)} filter(s), {passes} passes)")
     results = [conv_result(plan) for plan in plans]
     chosen: tuple[ConvStep, ...] = ()
     if request.at is not None:
@@ -278,6 +286,11 @@ class PoolReport:
 
 def run_pool(request: PoolRequest) -> PoolReport:
     """Pool every channel, then the chosen cell and the backward pass when asked."""
+    if request.backward:  # pooling's backward is one more pass over the windows
+        plan0 = plan_pool(request.image, request.settings, request.names)
+        c, (kh, kw) = len(request.image), request.settings.size
+        work = 2 * c * plan0.out_shape[0] * plan0.out_shape[1] * (kh * kw + 1)
+        budgets.check(budgets.EXPLAIN_WORK, work, "this pooling with its backward pass")
     result = pool2d(request.image, request.settings, request.names)
     plan = result.plan
     chosen: tuple[PoolStep, ...] = ()
@@ -330,6 +343,11 @@ class ConvTReport:
 
 def run_conv_transpose(request: ConvTRequest) -> ConvTReport:
     """Stamp every input cell, then the chosen cell and the backward pass when asked."""
+    if request.backward:  # its backward is about two more passes (dL/dx and dL/dW)
+        c, h, w = shape(request.image)
+        _, kh, kw = shape(request.kernel)
+        work = 3 * c * h * w * (kh * kw + 1)
+        budgets.check(budgets.EXPLAIN_WORK, work, "this transposed convolution with its backward")
     result = conv_transpose2d(request.image, request.kernel, request.settings, request.names)
     plan = result.plan
     chosen: tuple[ConvTStep, ...] = ()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from cnntool import budgets
 from cnntool.errors import CnnToolError
 from cnntool.explain.conv import ConvPlan, ConvSettings, conv2d, plan_conv, window_coords
 from cnntool.explain.matrix import Tensor, shape, shift
@@ -58,6 +59,8 @@ def filters_as_matrix(plans: tuple[ConvPlan, ...]) -> ConvMatrix:
     c_in, h, w = shape(first.image)
     _, kh, kw = shape(first.kernel)
     out_h, out_w = first.out_shape
+    rows, columns = len(plans) * out_h * out_w, c_in * h * w
+    budgets.check(budgets.MATRIX_ENTRIES, rows * columns, f"the {rows}x{columns} matrix")
     scale = Fraction(1, first.divisor) if first.divisor else Fraction(1)
     flipped = first.settings.flip
     matrix: list[list[Number]] = []

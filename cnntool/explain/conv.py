@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
+from cnntool import budgets
 from cnntool.arith.diagnose import fit_warnings
 from cnntool.arith.formulas import Formula, conv_out_len, explain_conv_out_len
 from cnntool.errors import CnnToolError, ShapeError
@@ -95,6 +96,12 @@ class ConvResult:
     steps: tuple[ConvStep, ...]
 
 
+def forward_work(out_h: int, out_w: int, channels: int, kh: int, kw: int) -> int:
+    """Work of one explained convolution's forward pass: its multiply-adds plus one unit per step (each
+    step is a record of its window and products); the backward pass takes about twice that."""
+    return out_h * out_w * (channels * kh * kw + 1)
+
+
 def plan_conv(
     image: Tensor, kernel: Tensor, settings: ConvSettings, names: Names = PLAIN, filter: int = 0
 ) -> ConvPlan:
@@ -117,6 +124,7 @@ def plan_conv(
             f"is larger than the padded {names.image} ({h + sum(ph)}x{w + sum(pw)}). Use a smaller "
             f"{names.kernel} or more {names.padding}."
         )
+    budgets.check(budgets.EXPLAIN_CELLS, out_h * out_w, f"the convolution's {out_h}x{out_w} output")
     warnings = fit_warnings((("H", h, kh, sh, ph, dh), ("W", w, kw, sw, pw, dw)))
     weights = tuple(flip(g) for g in kernel) if settings.flip else kernel
     formulas = (
@@ -188,7 +196,9 @@ def conv2d(
 
 
 def conv_result(plan: ConvPlan) -> ConvResult:
-    """Every step of a planned convolution, and the output map they fill."""
+    """Every step of a planned convolution, and the output map they fill (within the work budget)."""
+    c, kh, kw = shape(plan.kernel)
+    budgets.check(budgets.EXPLAIN_WORK, forward_work(*plan.out_shape, c, kh, kw), "this convolution")
     steps = tuple(conv_steps(plan))
     out_w = plan.out_shape[1]
     output = tuple(

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
+from cnntool import budgets
 from cnntool.arith.formulas import Formula, conv_transpose_out_len, explain_conv_transpose_out_len
 from cnntool.errors import CnnToolError, ShapeError
 from cnntool.explain.conv import ConvGrads, GradStep, grads_from_steps
@@ -105,6 +106,9 @@ def plan_conv_transpose(
             f"{names.padding} {p[0]}x{p[1]} crops {2 * p[0]} rows and {2 * p[1]} columns from a "
             f"{out_h + 2 * p[0]}x{out_w + 2 * p[1]} output, leaving nothing; use less {names.padding}."
         )
+    budgets.check(
+        budgets.EXPLAIN_CELLS, out_h * out_w, f"the transposed convolution's {out_h}x{out_w} output"
+    )
     formulas = (
         explain_conv_transpose_out_len("H_out", h, kh, s[0], p[0], op[0], d[0]),
         explain_conv_transpose_out_len("W_out", w, kw, s[1], p[1], op[1], d[1]),
@@ -148,6 +152,9 @@ def conv_transpose2d(
 ) -> ConvTResult:
     """Add up every stamp (cropping the padding), then the bias."""
     plan = plan_conv_transpose(image, kernel, settings or ConvTSettings(), names)
+    c, h, w = shape(image)
+    _, kh, kw = shape(kernel)
+    budgets.check(budgets.EXPLAIN_WORK, c * h * w * (kh * kw + 1), "this transposed convolution")
     out_h, out_w = plan.out_shape
     out = zeros(out_h, out_w)
     steps = tuple(conv_transpose_steps(plan))

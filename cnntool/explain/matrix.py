@@ -14,8 +14,10 @@ import re
 from fractions import Fraction
 from pathlib import Path
 
+from cnntool import budgets
 from cnntool.errors import CnnToolError
 from cnntool.explain.samples import SAMPLES, lookup
+from cnntool.files import check_regular_file, read_text
 from cnntool.numbers import Grid, Number, parse_number
 from cnntool.text import closest
 
@@ -76,6 +78,10 @@ def _parse_text(text: str, what: str, from_file: bool = False) -> Tensor:
 
 
 def _check_channels(tensor: Tensor, what: str) -> Tensor:
+    cells = len(tensor) * len(tensor[0]) * len(tensor[0][0])
+    budgets.check(
+        budgets.EXPLAIN_CELLS, cells, f"{what} ({len(tensor)}x{len(tensor[0])}x{len(tensor[0][0])})"
+    )
     first = (len(tensor[0]), len(tensor[0][0]))
     for index, grid in enumerate(tensor):
         if (len(grid), len(grid[0])) != first:
@@ -117,6 +123,7 @@ def _from_nested(data: object, what: str) -> list[Tensor]:
 def _load_npy(path: Path, what: str) -> list[Tensor]:
     import numpy as np  # lazy: only a .npy input pays for numpy
 
+    check_regular_file(path, what=f"{what} file")
     try:
         array = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as exc:
@@ -148,16 +155,13 @@ _FILTER_LINE = re.compile(r"(?m)^\s*-{3,}\s*$")
 def _read_file(name: str, what: str) -> list[Tensor]:
     """The tensors in a file: one, or several filters (`---` lines, a 4-D list or array)."""
     path = Path(name).expanduser()
-    if not path.is_file():
+    if not (path.exists() or path.is_symlink()):
         raise CnnToolError(
             f"{what}: file {name!r} not found. Give a path after '@', e.g. @examples/feature.txt."
         )
     if path.suffix.lower() == ".npy":
         return _load_npy(path, what)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CnnToolError(f"{what}: cannot read {name!r} as text ({exc}).") from None
+    text = read_text(path, what=f"{what} file")  # refuses folders, pipes, devices, and more than the budget
     if not text.strip():
         raise CnnToolError(f"{what}: file {name!r} is empty.")
     if text.lstrip().startswith("["):

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
+from cnntool import budgets
 from cnntool.arith.diagnose import fit_warnings
 from cnntool.arith.formulas import Formula, explain_pool_out_len, pool_out_len
 from cnntool.errors import CnnToolError, ShapeError
@@ -106,6 +107,8 @@ def plan_pool(image: Tensor, settings: PoolSettings, names: Names = PLAIN) -> Po
             f"the pooling window {kh}x{kw} (dilation {dh}x{dw}) is larger than the padded {names.image} "
             f"{h + 2 * ph}x{w + 2 * pw}. Use a smaller {names.size} or more {names.padding}."
         )
+    cells = len(image) * out_h * out_w
+    budgets.check(budgets.EXPLAIN_CELLS, cells, f"the pooling's {len(image)}x{out_h}x{out_w} output")
     formulas = (
         explain_pool_out_len("H_out", h, kh, stride[0], (ph, ph), dh, settings.ceil),
         explain_pool_out_len("W_out", w, kw, stride[1], (pw, pw), dw, settings.ceil),
@@ -161,6 +164,8 @@ def pool_steps(plan: PoolPlan) -> Iterator[PoolStep]:
 def pool2d(image: Tensor, settings: PoolSettings | None = None, names: Names = PLAIN) -> PoolResult:
     """Run the whole pooling and keep every step."""
     plan = plan_pool(image, settings or PoolSettings(), names)
+    (kh, kw), (out_h, out_w) = plan.settings.size, plan.out_shape
+    budgets.check(budgets.EXPLAIN_WORK, len(image) * out_h * out_w * (kh * kw + 1), "this pooling")
     steps = tuple(pool_steps(plan))
     out_h, out_w = plan.out_shape
     per = out_h * out_w

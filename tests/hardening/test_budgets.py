@@ -136,3 +136,31 @@ def test_no_writable_numba_cache_falls_back_to_no_cache_and_says_so_once(capsys,
     assert config.disable_cache_if_unwritable("/proc/cnntool-no-such-dir/kernels.py") is False
     err = capsys.readouterr().err
     assert err.count("no writable place for numba's compiled-kernel cache") == 1
+
+
+@pytest.fixture(scope="module")
+def big_npy(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("npy")
+    files = {}
+    for name, shape in (("small", (200, 200)), ("big", (5000, 5000))):
+        files[name] = folder / f"{name}.npy"
+        np.save(files[name], np.zeros(shape, dtype=np.int8))
+    return files
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["conv", "--image", "@{big}", "--kernel", "1"], ("25,000,128 bytes", "budget of 1,000,000 bytes")),
+        (["conv", "--image", "@{small}", "--kernel", "1 1 1; 1 1 1; 1 1 1"], ("needs 392,040 multiply-adds",)),
+        (["conv", "--image", "@{small}", "--kernel", "1", "--as-matrix"], ("the 40000x40000 matrix",)),
+        (["conv", "--image", "@{small}", "--kernel", "1", "--backward"], ("240,000 multiply-adds",)),
+        (["convT", "--image", "1 2; 3 4", "--kernel", "1 1; 1 1", "--stride", "1000000000"], ("cells",)),
+        (["pool", "--image", "@{small}", "--size", "3", "--stride", "1"], ("this pooling needs 392,040",)),
+        (["conv", "--image", "@/dev/zero", "--kernel", "1"], ("not a regular file",)),
+        (["conv", "--image", "1 2; 3 " + "9" * 5000, "--kernel", "1"], ("5,000 characters",)),
+    ],
+)
+def test_explainers_refuse_work_beyond_their_budget(big_npy, args: list[str], fragments: tuple[str, ...]) -> None:
+    args = [a.format(**{k: str(v) for k, v in big_npy.items()}) for a in args]
+    assert_refused(run(args), *fragments)
