@@ -152,7 +152,10 @@ def big_npy(tmp_path_factory) -> dict[str, Path]:
     ("args", "fragments"),
     [
         (["conv", "--image", "@{big}", "--kernel", "1"], ("25,000,128 bytes", "budget of 1,000,000 bytes")),
-        (["conv", "--image", "@{small}", "--kernel", "1 1 1; 1 1 1; 1 1 1"], ("needs 392,040 multiply-adds",)),
+        (
+            ["conv", "--image", "@{small}", "--kernel", "1 1 1; 1 1 1; 1 1 1"],
+            ("needs 392,040 multiply-adds",),
+        ),
         (["conv", "--image", "@{small}", "--kernel", "1", "--as-matrix"], ("the 40000x40000 matrix",)),
         (["conv", "--image", "@{small}", "--kernel", "1", "--backward"], ("240,000 multiply-adds",)),
         (["convT", "--image", "1 2; 3 4", "--kernel", "1 1; 1 1", "--stride", "1000000000"], ("cells",)),
@@ -161,6 +164,8 @@ def big_npy(tmp_path_factory) -> dict[str, Path]:
         (["conv", "--image", "1 2; 3 " + "9" * 5000, "--kernel", "1"], ("5,000 characters",)),
     ],
 )
-def test_explainers_refuse_work_beyond_their_budget(big_npy, args: list[str], fragments: tuple[str, ...]) -> None:
+def test_explainers_refuse_work_beyond_their_budget(
+    big_npy, args: list[str], fragments: tuple[str, ...]
+) -> None:
     args = [a.format(**{k: str(v) for k, v in big_npy.items()}) for a in args]
     assert_refused(run(args), *fragments)
