@@ -67,8 +67,11 @@ class Quiz:
         return dump_toml({"title": self.title}, tables, comment=self._comment("Key"))
 
 
-def parse_kinds(text: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
-    """'shape,params,infeasible' → ('shape', 'params', 'feasible'), order kept, duplicates dropped."""
+def parse_kinds(text: str | tuple[str, ...] | list[str], what: str = "kinds") -> tuple[str, ...]:
+    """'shape,params,infeasible' → ('shape', 'params', 'feasible'), order kept, duplicates dropped.
+
+    `what` names the list in messages (the CLI passes its option name).
+    """
     names = text.split(",") if isinstance(text, str) else list(text)
     out: list[str] = []
     for raw in names:
@@ -77,11 +80,11 @@ def parse_kinds(text: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
             continue
         name = ALIASES.get(name, name)
         if name not in KINDS:
-            raise CnnToolError(f"--kinds: unknown kind {raw.strip()!r}; choose from {', '.join(KINDS)}")
+            raise CnnToolError(f"{what}: unknown kind {raw.strip()!r}; choose from {', '.join(KINDS)}")
         if name not in out:
             out.append(name)
     if not out:
-        raise CnnToolError("--kinds: give at least one kind, e.g. shape,params,conv,pool,feasible")
+        raise CnnToolError(f"{what}: give at least one kind, e.g. shape,params,conv,pool,feasible")
     return tuple(out)
 
 
@@ -100,9 +103,9 @@ def make_quiz(
 ) -> Quiz:
     """`count` questions cycling through `kinds`, drawn from `random.Random(seed)`."""
     if difficulty not in DIFFICULTIES:
-        raise CnnToolError(f"--difficulty: {difficulty!r} is not one of {', '.join(DIFFICULTIES)}")
+        raise CnnToolError(f"difficulty {difficulty!r} is not one of {', '.join(DIFFICULTIES)}")
     if not 1 <= count <= MAX_COUNT:
-        raise CnnToolError(f"--count must be between 1 and {MAX_COUNT}, got {count}")
+        raise CnnToolError(f"the question count must be between 1 and {MAX_COUNT}, got {count}")
     chosen = parse_kinds(kinds)
     level = DIFFICULTIES.index(difficulty)
     rng = random.Random(seed)
