@@ -86,17 +86,21 @@ class FolderReport:
 def grade_question(question: qs.Question) -> QuestionResult:
     """Compute the expected answer, compare, and look for a common mistake when wrong."""
     base = dict(id=question.id, kind=question.kind, max_score=question.points, prompt=question.prompt)
+    given = question.raw_answer
     try:
         expected = expected_for(question.kind, question.inputs)
     except CnnToolError as exc:
         return QuestionResult(
-            status="error", score=0.0, notes=(f"cannot compute this question: {exc}",), **base
+            status="error", score=0.0, given=given, notes=(f"cannot compute this question: {exc}",), **base
         )
     except RecursionError:
         return QuestionResult(
-            status="error", score=0.0, notes=("cannot compute: the spec nests too deeply",), **base
+            status="error",
+            score=0.0,
+            given=given,
+            notes=("cannot compute: the spec nests too deeply",),
+            **base,
         )
-    given = question.raw_answer
     if question.answer is None:
         return QuestionResult(status="unanswered", score=0.0, expected=expected.text,
                               derivation=expected.derivation, notes=("no answer given",), **base)  # fmt: skip

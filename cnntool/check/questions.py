@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from cnntool.check.field_types import Ident
 from cnntool.check.schema import (
     ALIASES,
     COMMON_FIELDS,
@@ -22,7 +23,6 @@ from cnntool.check.schema import (
     SPEC_KINDS,
     TOP_LEVEL,
     Field,
-    Ident,
     KindName,
     allowed_fields,
 )

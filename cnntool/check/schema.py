@@ -7,227 +7,52 @@ disagree. The messages stay hand-written (in `values`), because they are better 
 a validation library's: each names the file, the question id and the field, and says
 what a right value looks like.
 
-A field type is a small object with `parse(raw, where)` (the TOML value → an exact
-Python value, or an `AnswerFileError`) and `doc` (how the documentation describes
-it). A kind may add a `check` across its parsed fields (the bound on the work a
-conv or pool question may ask for).
+A field's type (`cnntool.check.field_types`) parses its TOML value and says how the
+documentation describes it. A kind may add a `check` across its parsed fields (the
+bound on the work a conv or pool question may ask for).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from cnntool.arith import CONVENTIONS
 from cnntool.check import values as v
+from cnntool.check.field_types import (
+    Boolean,
+    Cell,
+    Choice,
+    FieldType,
+    Fix,
+    Ident,
+    Integer,
+    Layer,
+    Matrix,
+    Number,
+    OutputMatrix,
+    Padding,
+    Pair,
+    ReceptiveField,
+    Shape,
+    Text,
+)
 from cnntool.check.values import Where
+from cnntool.text import closest
 
 LAYOUTS = ("chw", "hwc")
 MAX_QUESTIONS = 500
 MAX_WORK = 400_000  # padded cells × window cells of one conv/pool question
 
 
-class FieldType(Protocol):
-    """What a field holds: `parse` turns the TOML value into a Python value; `doc` describes it."""
-
-    @property
-    def doc(self) -> str: ...
-
-    def parse(self, raw: Any, at: Where) -> Any: ...
-
-
-# --- field types -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Integer:
-    minimum: int | None = None
-    maximum: int = v.MAX_INT
-
-    def parse(self, raw: Any, at: Where) -> int:
-        return v.as_int(raw, at, self.minimum, self.maximum)
-
-    @property
-    def doc(self) -> str:
-        if self.minimum is None:
-            return 'whole number: `760` or `"34,944"`'
-        return f"whole number, {self.minimum} to {self.maximum:,}"
-
-
-@dataclass(frozen=True)
-class Number:
-    """An exact number; `meaning` replaces the range message where a bare range would puzzle."""
-
-    minimum: int | None = None
-    maximum: int | None = None
-    meaning: str = ""
-
-    def parse(self, raw: Any, at: Where) -> Any:
-        value = v.as_number(raw, at)
-        low = self.minimum is not None and value < self.minimum
-        high = self.maximum is not None and value > self.maximum
-        if low or high:
-            if self.meaning:
-                raise at.error(f"is {self.meaning}, {self.minimum} to {self.maximum}; got {float(value):g}")
-            if self.maximum is None:
-                raise at.error(f"must be ≥ {self.minimum}")
-            raise at.error(f"must be between {self.minimum} and {self.maximum}, got {float(value):g}")
-        return value
-
-    @property
-    def doc(self) -> str:
-        text = 'exact number: `3`, `"7/9"` or `0.77`'
-        if self.minimum is not None and self.maximum is not None:
-            return f"{text}, {self.minimum} to {self.maximum}"
-        return f"{text}, ≥ {self.minimum}" if self.minimum is not None else text
-
-
-@dataclass(frozen=True)
-class Boolean:
-    doc: str = "`true` or `false`"
-
-    def parse(self, raw: Any, at: Where) -> bool:
-        return v.as_bool(raw, at)
-
-
-@dataclass(frozen=True)
-class Text:
-    max_len: int = 4096
-
-    def parse(self, raw: Any, at: Where) -> str:
-        return v.as_str(raw, at, max_len=self.max_len)
-
-    @property
-    def doc(self) -> str:
-        return f"text (at most {self.max_len:,} characters)"
-
-
-@dataclass(frozen=True)
-class Choice:
-    options: tuple[str, ...]
-
-    def parse(self, raw: Any, at: Where) -> str:
-        return v.as_str(raw, at, self.options)
-
-    @property
-    def doc(self) -> str:
-        return " \\| ".join(f'`"{option}"`' for option in self.options)
-
-
-@dataclass(frozen=True)
-class Pair:
-    """One size for both axes, or [rows, columns]."""
-
-    minimum: int = 1
-
-    def parse(self, raw: Any, at: Where) -> tuple[int, int]:
-        return v.as_pair(raw, at, self.minimum)
-
-    @property
-    def doc(self) -> str:
-        return f'`n`, `[rows, columns]` or `"2x3"`; each ≥ {self.minimum}'
-
-
-@dataclass(frozen=True)
-class Padding:
-    doc: str = '`n ≥ 0`, `[rows, columns]`, `"same"` or `"valid"`'
-
-    def parse(self, raw: Any, at: Where) -> tuple[int, int] | str:
-        if isinstance(raw, str) and raw.strip().lower() in ("same", "valid"):
-            return raw.strip().lower()
-        return v.as_pair(raw, at, 0)
-
-
-@dataclass(frozen=True)
-class Matrix:
-    doc: str = (
-        'matrix: `"1 2; 3 4"` (channels split by `;;`), a lecture sample (`"x"`, `"diag"`) '
-        "or `[[1, 2], [3, 4]]`"
-    )
-
-    def parse(self, raw: Any, at: Where) -> Any:
-        return v.as_tensor(raw, at)
-
-
-@dataclass(frozen=True)
-class Layer:
-    doc: str = '1-based layer number (as `cnntool summary` numbers them) or `"last"`'
-
-    def parse(self, raw: Any, at: Where) -> int | str:
-        if isinstance(raw, str) and raw.strip().lower() == "last":
-            return "last"
-        return v.as_int(raw, at, 1, 10_000)
-
-
-@dataclass(frozen=True)
-class Fix:
-    doc: str = "`{ padding = n }` or `{ stride = n }`"
-
-    def parse(self, raw: Any, at: Where) -> dict[str, int]:
-        if not isinstance(raw, dict) or not raw or set(raw) - {"padding", "stride"}:
-            raise at.error("expected a table like { padding = 1 } or { stride = 1 }")
-        return {
-            name: v.as_int(value, at.suffixed(f".{name}"), 0 if name == "padding" else 1, 10_000)
-            for name, value in sorted(raw.items())
-        }
-
-
-@dataclass(frozen=True)
-class Shape:
-    doc: str = 'shape: `"10x32x32"`, `[10, 32, 32]` or `"(10, 32, 32)"`'
-
-    def parse(self, raw: Any, at: Where) -> tuple[int, ...]:
-        return v.as_shape(raw, at)
-
-
-@dataclass(frozen=True)
-class ReceptiveField:
-    doc: str = '`5` (square), `[5, 5]`, `"5x5"`, or `"all"` (the whole input)'
-
-    def parse(self, raw: Any, at: Where) -> Any:
-        return v.as_receptive_field(raw, at)
-
-
-@dataclass(frozen=True)
-class OutputMatrix:
-    doc: str = "matrix (as for `image`; a 1x1 output may be a plain number)"
-
-    def parse(self, raw: Any, at: Where) -> Any:
-        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-            raw = [[raw]]  # a 1x1 output written as a plain number
-        return v.as_tensor(raw, at)
-
-
-@dataclass(frozen=True)
-class Cell:
-    doc: str = 'one number: `"7/9"`, `0.77` (`[[0.77]]` is accepted too)'
-
-    def parse(self, raw: Any, at: Where) -> Any:
-        while isinstance(raw, list) and len(raw) == 1:  # [[0.77]] for one cell is fine
-            raw = raw[0]
-        return v.as_number(raw, at)
-
-
-@dataclass(frozen=True)
-class Ident:
-    doc: str = "short text (at most 64 characters) or a whole number; unique in the file"
-
-    def parse(self, raw: Any, at: Where) -> str:
-        if isinstance(raw, int) and not isinstance(raw, bool):
-            raw = str(raw)
-        if not isinstance(raw, str) or not raw.strip() or len(raw) > 64:
-            raise at.error(f"expected a short string, got {raw!r}")
-        return raw.strip()
-
-
 @dataclass(frozen=True)
 class KindName:
+    """A question kind's name or alias, case-insensitive (the table below lists them)."""
+
     doc: str = "one of the kinds below (or an alias)"
 
     def parse(self, raw: Any, at: Where) -> str:
-        from cnntool.text import closest
-
         name = v.as_str(raw, at).strip().lower()
         name = ALIASES.get(name, name)
         if name not in KINDS:
@@ -450,9 +275,9 @@ FILE_FIELDS = (
         default="pytorch",
     ),
 )
-FILE_TABLES = {
-    "question": "the questions: one `[[question]]` table each",
-    "answers": "a submission graded with a key: an `[answers]` table of `id = answer` lines",
+FILE_TABLES = {  # name: (what it is, help)
+    "question": ("array of tables", "the questions: one `[[question]]` table each"),
+    "answers": ("table", "a submission graded with a key: an `[answers]` table of `id = answer` lines"),
 }
 TOP_LEVEL = (*(f.name for f in FILE_FIELDS), *FILE_TABLES)
 
