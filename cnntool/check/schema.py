@@ -46,11 +46,10 @@ MAX_QUESTIONS = 500
 MAX_WORK = 400_000  # padded cells × window cells of one conv/pool question
 
 
-@dataclass(frozen=True)
 class KindName:
     """A question kind's name or alias, case-insensitive (the table below lists them)."""
 
-    doc: str = "one of the kinds below (or an alias)"
+    doc = "one of the kinds below (or an alias)"
 
     def parse(self, raw: Any, at: Where) -> str:
         name = v.as_str(raw, at).strip().lower()
