@@ -14,7 +14,15 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from cnntool.cli._common import EXIT_BAD_INPUT, JsonOpt, console, fail, handle_errors, print_json
+from cnntool.cli._common import (
+    EXIT_BAD_INPUT,
+    JsonOpt,
+    complete_list,
+    console,
+    fail,
+    handle_errors,
+    print_json,
+)
 from cnntool.errors import CnnToolError
 
 app = typer.Typer()
@@ -26,6 +34,12 @@ Format = Literal["text", "json", "gradescope"]
 Difficulty = Literal["easy", "medium", "hard"]
 Render = Literal["toml", "markdown"]
 MAX_COUNT = 200
+
+
+def _complete_kinds(incomplete: str) -> list[str]:
+    from cnntool.check.schema import ALIASES, KINDS
+
+    return complete_list((*KINDS, *ALIASES), incomplete)
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -253,6 +267,7 @@ def quiz(
         str,
         typer.Option(
             "--kinds",
+            autocompletion=_complete_kinds,
             help="Comma-separated kinds: shape, params, params_unshared, params_dense, macs, "
             "receptive_field, total_params, total_macs, conv, pool, feasible (alias infeasible).",
         ),

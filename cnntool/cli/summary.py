@@ -6,11 +6,26 @@ from typing import Annotated, Literal
 
 import typer
 
-from cnntool.cli._common import HwcOpt, InputOpt, JsonOpt, KerasOpt, console, handle_errors, print_json
+from cnntool.cli._common import (
+    HwcOpt,
+    InputOpt,
+    JsonOpt,
+    KerasOpt,
+    complete_list,
+    console,
+    handle_errors,
+    print_json,
+)
 
 app = typer.Typer()
 
 Format = Literal["table", "json", "markdown", "csv"]
+
+
+def _complete_columns(incomplete: str) -> list[str]:
+    from cnntool.arith.table import COLUMNS
+
+    return complete_list(COLUMNS, incomplete)
 
 
 @app.command()
@@ -35,6 +50,7 @@ def summary(
         typer.Option(
             "--columns",
             "-c",
+            autocompletion=_complete_columns,
             help="Comma-separated columns: index, layer, kind, input, output, params, trainable, buffers, "
             "unshared, dense, macs, rf, jump, start, activations.",
             show_default=False,

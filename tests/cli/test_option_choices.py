@@ -83,6 +83,27 @@ def test_help_lists_the_choices(command: str, shown: str) -> None:
         ("cnntool check answers.toml --format g", ["gradescope"]),
         ("cnntool quiz --difficulty ", ["easy", "medium", "hard"]),
         ("cnntool quiz --render ", ["toml", "markdown"]),
+        ("cnntool quiz --kinds shape,pa", ["shape,params", "shape,params_unshared", "shape,params_dense"]),
+        ("cnntool quiz --kinds conv,in", ["conv,infeasible"]),
+        ("cnntool summary lenet5 --columns layer,m", ["layer,macs"]),
+        (
+            "cnntool summary lenet5 -c layer,params,",
+            [
+                "layer,params,index",
+                "layer,params,kind",
+                "layer,params,input",
+                "layer,params,output",
+                "layer,params,trainable",
+                "layer,params,buffers",
+                "layer,params,unshared",
+                "layer,params,dense",
+                "layer,params,macs",
+                "layer,params,rf",
+                "layer,params,jump",
+                "layer,params,start",
+                "layer,params,activations",
+            ],
+        ),
     ],
 )
 def test_shell_completes_the_choices(words: str, expected: list[str]) -> None:
@@ -105,3 +126,13 @@ def test_choices_are_case_insensitive() -> None:
 def test_cli_choices_are_the_core_ones() -> None:
     assert get_args(check_cli.Difficulty) == core_quiz.DIFFICULTIES
     assert check_cli.MAX_COUNT == core_quiz.MAX_COUNT
+
+
+def test_list_options_help_names_every_item() -> None:
+    from cnntool.arith.table import COLUMNS
+    from cnntool.check.schema import KINDS
+
+    quiz_help = " ".join(runner.invoke(app, ["quiz", "--help"], env={"COLUMNS": "2000"}).stdout.split())
+    assert "Comma-separated kinds: " + ", ".join(KINDS) + " (alias infeasible)." in quiz_help
+    summary_help = " ".join(runner.invoke(app, ["summary", "--help"], env={"COLUMNS": "2000"}).stdout.split())
+    assert "Comma-separated columns: " + ", ".join(COLUMNS) + "." in summary_help
