@@ -16,6 +16,9 @@ from cnntool.arith.hyper import Hyper
 
 Shape = tuple[int, ...]
 
+#: Memory estimates count float32 elements (PyTorch's default dtype), 4 bytes each.
+ELEMENT_TYPE, ELEMENT_BYTES = "float32", 4
+
 
 def _num(value: Fraction | int) -> int | float:
     """Fractions print as plain numbers in JSON: integral ones as int."""
@@ -204,8 +207,14 @@ class Summary:
                 out.append(f"layers {names}: {cause}")
         return tuple(out)
 
+    def memory_bytes(self, element_bytes: int = ELEMENT_BYTES) -> dict[str, int]:
+        """Bytes for the parameters and for one sample's activations, at `element_bytes` per number."""
+        return {
+            "params": self.total_params * element_bytes,
+            "activations": self.total_activations * element_bytes,
+        }
+
     def to_dict(self) -> dict[str, Any]:
-        bytes_per = 4  # float32
         return {
             "name": self.name,
             "convention": self.convention,
@@ -220,10 +229,7 @@ class Summary:
             "total_params_dense": self.total_params_dense,
             "total_macs": self.total_macs,
             "total_activations": self.total_activations,
-            "memory_bytes": {
-                "params": self.total_params * bytes_per,
-                "activations": self.total_activations * bytes_per,
-            },
+            "memory_bytes": self.memory_bytes(),
             "receptive_field": self.receptive_field.to_dict() if self.receptive_field else None,
             "warnings": list(self.warnings),
         }

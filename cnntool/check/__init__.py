@@ -18,7 +18,8 @@ from cnntool.check.grade import (
     grade_paths,
     grade_text,
 )
-from cnntool.check.questions import KINDS, Question
+from cnntool.check.questions import Question
+from cnntool.check.schema import KINDS
 from cnntool.check.toml_io import AnswerFileError
 
 __all__ = [

@@ -14,7 +14,7 @@ from typing import Any
 
 from cnntool.arith import summarize
 from cnntool.check.kinds import feasible_work, run_window
-from cnntool.check.questions import SPEC_KINDS
+from cnntool.check.schema import SPEC_KINDS
 from cnntool.errors import CnnToolError
 from cnntool.numbers import format_number
 from cnntool.text import shape_text

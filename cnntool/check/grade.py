@@ -21,6 +21,7 @@ from cnntool.check.compare import compare
 from cnntool.check.hints import find_hint
 from cnntool.check.kinds import expected_for
 from cnntool.check.toml_io import AnswerFileError, parse_toml, read_toml
+from cnntool.check.values import Where
 from cnntool.errors import CnnToolError
 
 MAX_FOLDER_FILES = 2000
@@ -85,17 +86,21 @@ class FolderReport:
 def grade_question(question: qs.Question) -> QuestionResult:
     """Compute the expected answer, compare, and look for a common mistake when wrong."""
     base = dict(id=question.id, kind=question.kind, max_score=question.points, prompt=question.prompt)
+    given = question.raw_answer
     try:
         expected = expected_for(question.kind, question.inputs)
     except CnnToolError as exc:
         return QuestionResult(
-            status="error", score=0.0, notes=(f"cannot compute this question: {exc}",), **base
+            status="error", score=0.0, given=given, notes=(f"cannot compute this question: {exc}",), **base
         )
     except RecursionError:
         return QuestionResult(
-            status="error", score=0.0, notes=("cannot compute: the spec nests too deeply",), **base
+            status="error",
+            score=0.0,
+            given=given,
+            notes=("cannot compute: the spec nests too deeply",),
+            **base,
         )
-    given = question.raw_answer
     if question.answer is None:
         return QuestionResult(status="unanswered", score=0.0, expected=expected.text,
                               derivation=expected.derivation, notes=("no answer given",), **base)  # fmt: skip
@@ -154,7 +159,7 @@ def submission_answers(data: dict[str, Any], name: str) -> dict[str, Any]:
     for qid, value in table.items():
         answers[str(qid)] = value
     for position, entry in enumerate(qs.question_tables(data, name), start=1):
-        qid = qs.question_id(entry, position)
+        qid = qs.question_id(entry, position, name)
         if "answer" in entry:
             if qid in answers:
                 raise AnswerFileError(f"{name}: question {qid!r} is answered twice")
@@ -176,7 +181,7 @@ def grade_against_key(key_questions: tuple[qs.Question, ...], source: str | Path
     questions = tuple(
         dataclasses.replace(
             q,
-            answer=qs.parse_answer(q.kind, answers.get(q.id), q.id, q.inputs),
+            answer=qs.parse_answer(q.kind, answers.get(q.id), q.inputs, Where(name, q.id)),
             raw_answer=answers.get(q.id),
         )
         for q in key_questions

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from typing import Any
 
 from cnntool.check.grade import STATUSES, FolderReport, QuestionResult, Report
-from cnntool.check.toml_io import toml_value
 
 GRADESCOPE_FORMAT = "text"
 
@@ -59,10 +59,14 @@ def folder_json(folder: FolderReport) -> dict[str, Any]:
 
 
 def given_text(value: Any) -> str:
-    """The student's answer as they wrote it in TOML: true, 760, 10x32x32, [[2, -2], [-1, 1]]."""
+    """The student's answer as they wrote it in TOML, on one line: true, 760, 10x32x32, [[2, -2], [-1, 1]].
+
+    Answers that pass validation are numbers, booleans, strings and arrays of them,
+    which JSON writes exactly as TOML's inline syntax does.
+    """
     if isinstance(value, str):
         return value.strip()
-    return toml_value(value)
+    return json.dumps(value, ensure_ascii=False)
 
 
 def question_text(result: QuestionResult) -> str:

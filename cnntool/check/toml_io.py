@@ -2,13 +2,12 @@
 
 Student files are data: they are parsed with `tomllib` only (never evaluated),
 and refused above a size limit before parsing so a huge upload cannot stall an
-autograder. The writer exists because quiz and key files must be byte-identical
-for the same seed on every machine, and we want no new dependency for it.
+autograder. Quiz and key files are written with tomli-w, whose output depends
+only on the data, so the same seed gives byte-identical files on every machine.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from pathlib import Path
 from typing import Any
@@ -81,57 +80,43 @@ def _describe(exc: Exception, text: str) -> str:
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
-def _key(name: str) -> str:
-    return name if _BARE_KEY.match(name) else _string(name)
+def _value(value: Any, indent: str = "") -> str:
+    """One TOML value: scalars as tomli-w writes them; arrays laid out here."""
+    import tomli_w
 
-
-def _string(text: str) -> str:
-    out = []
-    for ch in text:
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
-
-
-def toml_value(value: Any) -> str:
-    """One TOML value: strings, ints, finite floats, bools, lists and inline tables."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError("TOML answer files hold finite numbers only")
-        return repr(value)
-    if isinstance(value, str):
-        return _string(value)
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+        if value and all(isinstance(item, (list, tuple)) for item in value):
+            inner = indent + "    "
+            return "[\n" + "".join(f"{inner}{_value(item, inner)},\n" for item in value) + f"{indent}]"
+        return "[" + ", ".join(_value(item, indent) for item in value) + "]"
     if isinstance(value, dict):
-        return "{ " + ", ".join(f"{_key(k)} = {toml_value(v)}" for k, v in value.items()) + " }"
-    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+        raise TypeError("quiz and key tables are written flat; a sub-table has no place in them")
+    return tomli_w.dumps({"v": value})[len("v = ") : -1]
 
 
-def dump_toml(top: dict[str, Any], tables: list[dict[str, Any]], table_name: str = "question") -> str:
-    """Top-level keys, then one `[[table_name]]` per entry, keys in the order given (deterministic)."""
-    lines = [f"{_key(k)} = {toml_value(v)}" for k, v in top.items() if not k.startswith("#")]
-    comments = [f"# {v}" for k, v in top.items() if k.startswith("#")]
-    lines = comments + lines
-    for table in tables:
-        lines.append("")
-        lines.append(f"[[{table_name}]]")
-        lines.extend(f"{_key(k)} = {toml_value(v)}" for k, v in table.items())
-    return "\n".join(lines) + "\n"
+def _lines(table: dict[str, Any]) -> str:
+    for key in table:
+        if not _BARE_KEY.match(key):
+            raise ValueError(f"{key!r} is not a bare TOML key")
+    return "".join(f"{key} = {_value(value)}\n" for key, value in table.items())
+
+
+def dump_toml(
+    top: dict[str, Any], tables: list[dict[str, Any]], table_name: str = "question", comment: str = ""
+) -> str:
+    """`# comment` lines, the top-level keys, then one `[[table_name]]` per table; keys in the order given.
+
+    tomli-w writes every scalar (the string escaping is the part not worth writing
+    again). This wrapper does what tomli-w cannot: comment lines; a `[[table_name]]`
+    header for every table (tomli-w writes short tables as one inline array, but
+    students copy `[[question]]` tables); and arrays laid out to be read, a flat one on
+    one line (`at = [0, 1]`) and a matrix one row per line, where tomli-w puts every
+    number of an answer matrix on a line of its own.
+    """
+    head = "".join(f"# {line}\n" for line in comment.splitlines())
+    parts = [head + _lines(top)]
+    parts += [f"[[{table_name}]]\n" + _lines(table) for table in tables]
+    return "\n".join(parts)
 
 
 def write_atomic(path: str | Path, text: str) -> None:

@@ -9,7 +9,7 @@ import functools
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -86,6 +86,13 @@ def console(stderr: bool = False):  # -> rich.console.Console, imported lazily
     if not sys.stdout.isatty():
         width = int(os.environ.get("COLUMNS", "120"))
     return Console(stderr=stderr, width=width, highlight=False, soft_wrap=False, emoji=False)
+
+
+def complete_list(choices: Iterable[str], incomplete: str) -> list[str]:
+    """Shell completion for a comma-separated option ("shape,pa" → "shape,params", ...): its last item."""
+    head, comma, last = incomplete.rpartition(",")
+    given = set(head.split(",")) if comma else set()
+    return [f"{head}{comma}{c}" for c in choices if c.startswith(last.lower()) and c not in given]
 
 
 def fmt_int(value: int | None) -> str:

@@ -40,10 +40,44 @@ def root(
     """cnntool: a terminal calculator, explainer and trainer for CNNs and RNNs."""
 
 
+def _usage_error(error: typer.TyperException) -> int:
+    """Typer's usage errors (a bad choice, a missing argument) as one `error:` line, like ours."""
+    if type(error).__name__ == "NoArgsIsHelpError":  # `cnntool` alone: the help is the answer
+        error.show()
+        return 0
+    ctx = getattr(error, "ctx", None)
+    where = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
+    message = " ".join(error.format_message().split())  # one line, whatever Typer wrapped
+    typer.echo(f"error: {message}{where}", err=True)
+    return error.exit_code
+
+
 def main() -> None:
-    """Console entry point: unexpected errors still end in one line, not a traceback."""
+    """Console entry point: every error ends in one line on stderr, never a traceback.
+
+    Exit codes: 0 success, 1 a check found wrong answers, 2 bad input, 130 interrupted. A closed
+    pipe (`cnntool check ... | head -1`) is not an error of ours and exits 0.
+    """
     try:
-        app()
-    except KeyboardInterrupt:
+        code = app(standalone_mode=False)
+    except typer.TyperException as error:
+        code = _usage_error(error)
+    except (KeyboardInterrupt, typer.Abort):
         typer.echo("interrupted", err=True)
-        sys.exit(130)
+        code = 130
+    except BrokenPipeError:
+        code = 0
+    if code == 0 or code is None:
+        _flush_quietly()
+        sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _flush_quietly() -> None:
+    """Flush stdout now, so a reader that left early does not make Python print an error at exit."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

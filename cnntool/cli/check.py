@@ -10,17 +10,36 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
-from cnntool.cli._common import EXIT_BAD_INPUT, JsonOpt, console, fail, handle_errors, print_json
+from cnntool.cli._common import (
+    EXIT_BAD_INPUT,
+    JsonOpt,
+    complete_list,
+    console,
+    fail,
+    handle_errors,
+    print_json,
+)
 from cnntool.errors import CnnToolError
 
 app = typer.Typer()
 
-FORMATS = ("text", "json", "gradescope")
 EXIT_WRONG = 1
+
+# Option choices; tests/cli/test_check_cli.py checks that they are the core's (cnntool.check.quiz).
+Format = Literal["text", "json", "gradescope"]
+Difficulty = Literal["easy", "medium", "hard"]
+Render = Literal["toml", "markdown"]
+MAX_COUNT = 200
+
+
+def _complete_kinds(incomplete: str) -> list[str]:
+    from cnntool.check.schema import ALIASES, KINDS
+
+    return complete_list((*KINDS, *ALIASES), incomplete)
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -154,8 +173,10 @@ def check(
     ] = None,
     json_out: JsonOpt = False,
     output_format: Annotated[
-        str,
-        typer.Option("--format", "-f", help="text, json or gradescope (results.json for one submission)."),
+        Format,
+        typer.Option(
+            "--format", "-f", case_sensitive=False, help="gradescope: results.json for one submission."
+        ),
     ] = "text",
     csv_path: Annotated[
         Path | None,
@@ -188,7 +209,7 @@ def check(
 
       cnntool check --key key.toml submissions/ --csv grades.csv
     """
-    fmt = "json" if json_out else output_format.lower()
+    fmt = "json" if json_out else output_format
     protected = [*paths, *([key] if key else [])]
     if fmt == "gradescope":
         _gradescope(paths, key, output, protected)
@@ -203,8 +224,6 @@ def _check(
     from cnntool.check import grade, grade_paths
     from cnntool.check.report import csv_text, folder_json, report_json
 
-    if fmt not in FORMATS:
-        fail(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
     for target, what in ((csv_path, "--csv"), (output, "--output")):
         if target is not None:
             _check_target(target, protected, force, what)
@@ -241,16 +260,21 @@ def _check(
 @handle_errors
 def quiz(
     seed: Annotated[int, typer.Option("--seed", "-s", help="Same seed and options → the same files.")] = 0,
-    count: Annotated[int, typer.Option("--count", "-n", help="Number of questions (1-200).")] = 10,
+    count: Annotated[
+        int, typer.Option("--count", "-n", min=1, max=MAX_COUNT, help="Number of questions.")
+    ] = 10,
     kinds: Annotated[
         str,
         typer.Option(
             "--kinds",
+            autocompletion=_complete_kinds,
             help="Comma-separated kinds: shape, params, params_unshared, params_dense, macs, "
             "receptive_field, total_params, total_macs, conv, pool, feasible (alias infeasible).",
         ),
     ] = "shape,params,conv,pool,feasible",
-    difficulty: Annotated[str, typer.Option("--difficulty", "-d", help="easy, medium or hard.")] = "medium",
+    difficulty: Annotated[
+        Difficulty, typer.Option("--difficulty", "-d", case_sensitive=False, help="How deep and irregular.")
+    ] = "medium",
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the quiz (no answers) here.", show_default=False)
     ] = None,
@@ -259,8 +283,13 @@ def quiz(
         typer.Option("--key", "-k", help="Write the key (with answers) here.", show_default=False),
     ] = None,
     render: Annotated[
-        str,
-        typer.Option("--render", "-r", help="toml (answer-file skeleton) or markdown (printable handout)."),
+        Render,
+        typer.Option(
+            "--render",
+            "-r",
+            case_sensitive=False,
+            help="toml: an answer-file skeleton; markdown: a printable handout.",
+        ),
     ] = "toml",
     force: Annotated[bool, typer.Option("--force", help="Replace existing --out/--key files.")] = False,
     json_out: Annotated[
@@ -279,17 +308,15 @@ def quiz(
       cnntool quiz --seed 7 --render markdown > handout.md
     """
     from cnntool.check.handout import render_markdown
-    from cnntool.check.quiz import make_quiz
+    from cnntool.check.quiz import make_quiz, parse_kinds
 
-    render = render.lower()
-    if render not in ("toml", "markdown"):
-        fail(f"--render: {render!r} is not toml or markdown")
+    chosen = parse_kinds(kinds, "--kinds")
     if out is not None and key is not None and _same_file(out, key):
         fail("--out and --key must be different files")
     for target, what in ((out, "--out"), (key, "--key")):
         if target is not None:
             _check_target(target, [], force, what)
-    made = make_quiz(seed, count, kinds, difficulty.lower())
+    made = make_quiz(seed, count, chosen, difficulty)
     if json_out:
         print_json(made.to_dict())
         return

@@ -29,7 +29,11 @@ def explain(
     layer: Annotated[
         int | None,
         typer.Option(
-            "--layer", "-l", help="Explain only layer N (numbered as in `summary`).", show_default=False
+            "--layer",
+            "-l",
+            min=1,
+            help="Explain only layer N (numbered as in `summary`).",
+            show_default=False,
         ),
     ] = None,
     json_out: JsonOpt = False,
@@ -53,7 +57,7 @@ def explain(
     result = summarize(spec, convention="keras" if keras else "pytorch", input_shape=input_shape, hwc=hwc)
     rows = result.layers
     if layer is not None:
-        if not 1 <= layer <= len(rows):
+        if layer > len(rows):
             fail(f"--layer {layer} is out of range: this network has layers 1 to {len(rows)}")
         rows = (rows[layer - 1],)
 

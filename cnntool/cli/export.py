@@ -16,11 +16,19 @@ app = typer.Typer()
 @app.command()
 @handle_errors
 def export(
-    model: Annotated[Path, typer.Argument(help="A model saved by the engine (model.save('lenet.npz')).")],
+    model: Annotated[
+        Path,
+        typer.Argument(
+            exists=True, dir_okay=False, help="A model saved by the engine (model.save('lenet.npz'))."
+        ),
+    ],
     out: Annotated[
         Path,
         typer.Option(
-            "--out", "-o", help="The .py file to write; the weights go beside it as <name>.weights.npz."
+            "--out",
+            "-o",
+            dir_okay=False,
+            help="The .py file to write; the weights go beside it as <name>.weights.npz.",
         ),
     ] = Path("model.py"),
     force: Annotated[

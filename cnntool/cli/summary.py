@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
-from cnntool.cli._common import HwcOpt, InputOpt, JsonOpt, KerasOpt, fail, handle_errors, print_json
+from cnntool.cli._common import (
+    HwcOpt,
+    InputOpt,
+    JsonOpt,
+    KerasOpt,
+    complete_list,
+    console,
+    handle_errors,
+    print_json,
+)
 
 app = typer.Typer()
 
-FORMATS = ("table", "json", "markdown", "csv")
+Format = Literal["table", "json", "markdown", "csv"]
+
+
+def _complete_columns(incomplete: str) -> list[str]:
+    from cnntool.arith.table import COLUMNS
+
+    return complete_list(COLUMNS, incomplete)
 
 
 @app.command()
@@ -25,13 +40,17 @@ def summary(
     ],
     json_out: JsonOpt = False,
     output_format: Annotated[
-        str, typer.Option("--format", "-f", help="table, json, markdown (handouts) or csv (spreadsheets).")
+        Format,
+        typer.Option(
+            "--format", "-f", case_sensitive=False, help="markdown for handouts, csv for spreadsheets."
+        ),
     ] = "table",
     columns: Annotated[
         str | None,
         typer.Option(
             "--columns",
             "-c",
+            autocompletion=_complete_columns,
             help="Comma-separated columns: index, layer, kind, input, output, params, trainable, buffers, "
             "unshared, dense, macs, rf, jump, start, activations.",
             show_default=False,
@@ -58,18 +77,18 @@ def summary(
       cnntool summary "32x32x3 | conv 10 k5 p2" --hwc
     """
     from cnntool.arith import summarize
-    from cnntool.cli import render_summary as render
+    from cnntool.arith import table as columns_of
 
-    fmt = "json" if json_out else output_format.lower()
-    if fmt not in FORMATS:
-        fail(f"unknown format '{output_format}'; use one of: {', '.join(FORMATS)}")
-    keys = render.parse_columns(columns)
+    fmt = "json" if json_out else output_format
+    keys = columns_of.parse_columns(columns)
     result = summarize(spec, convention="keras" if keras else "pytorch", input_shape=input_shape, hwc=hwc)
     if fmt == "json":
-        print_json(render.summary_json(result, hwc))
+        print_json(columns_of.summary_json(result, hwc))
     elif fmt == "markdown":
-        typer.echo(render.render_markdown(result, keys, hwc))
+        typer.echo(columns_of.markdown_table(result, keys, hwc))
     elif fmt == "csv":
-        typer.echo(render.render_csv(result, keys, hwc))
+        typer.echo(columns_of.csv_table(result, keys, hwc))
     else:
-        render.render_table(result, keys, hwc, title=result.name or "")
+        from cnntool.views.summary import summary_view
+
+        console().print(summary_view(result, keys, hwc, title=result.name or ""))

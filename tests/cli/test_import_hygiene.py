@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 CHECK = """
 import sys
@@ -28,3 +31,36 @@ def test_explain_imports_nothing_heavy() -> None:
     code = CHECK.replace('"summary", "lenet5", "--json"', '"explain", "alexnet", "--layer", "1"')
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stderr.strip().endswith("HEAVY:")
+
+
+NO_RICH = """
+import contextlib, io, sys
+from cnntool.cli.app import main
+sys.argv = ["cnntool", *sys.argv[1:]]
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        main()
+    except SystemExit:
+        pass
+print(",".join(m for m in ("rich", "numpy") if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["summary", "lenet5", "--json"],
+        ["summary", "lenet5", "--format", "csv"],
+        ["summary", "lenet5", "--format", "markdown"],
+        ["explain", "alexnet", "--json"],
+        ["zoo", "--json"],
+        ["check", "examples/lecture_answers.toml", "--json"],
+        ["quiz", "--seed", "1", "--count", "3", "--json"],
+    ],
+)
+def test_machine_readable_output_imports_no_rich(args: list[str]) -> None:
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "-c", NO_RICH, *args], capture_output=True, text=True, check=True, cwd=root
+    )
+    assert result.stdout.strip() == "", result.stdout

@@ -1,7 +1,9 @@
-"""Render a Summary as a rich table, Markdown, CSV or JSON.
+"""The summary table as data: its columns, rows and totals, and the plain-text renderings of it.
 
-Columns are data (name, header, how to read a row), so `--columns` and every
-output format share one definition.
+Columns are data (key, header, how to read a row, how to total it), so `--columns`,
+the terminal table (`cnntool.views.summary`), the TUI and the Markdown and CSV
+exports all show the same columns. Pure: no rich and no typer, so `--json`,
+`--format markdown` and `--format csv` never import a renderer.
 """
 
 from __future__ import annotations
@@ -12,29 +14,33 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cnntool.arith.results import LayerResult, Summary
-from cnntool.cli._common import fmt_int, fmt_shape
+from cnntool.arith.results import ELEMENT_TYPE, LayerResult, Summary
+from cnntool.errors import CnnToolError
 from cnntool.spec.source import to_channels_last
+from cnntool.text import did_you_mean, shape_text
+
+ShapeReader = Callable[[tuple[int, ...], str], tuple[int, ...]]
 
 
 @dataclass(frozen=True)
 class Column:
+    """One column: `value(row, read_shape)` gives a cell (ints stay ints); `total` a footer value."""
+
     key: str
     header: str
-    value: Callable[[LayerResult, Callable], Any]
+    value: Callable[[LayerResult, ShapeReader], Any]
     numeric: bool = False
     total: Callable[[Summary], int] | None = None
 
 
-def _rf(attr: str) -> Callable[[LayerResult, Callable], str]:
-    def read(row: LayerResult, _shape: Callable) -> str:
+def _rf(attr: str) -> Callable[[LayerResult, ShapeReader], str]:
+    def read(row: LayerResult, _shape: ShapeReader) -> str:
         rf = row.receptive_field
         if rf is None:
             return ""
         if attr == "size":
             return rf.label()
-        values = getattr(rf, attr)
-        return "x".join(f"{float(v):g}" for v in values)
+        return "x".join(f"{float(v):g}" for v in getattr(rf, attr))
 
     return read
 
@@ -45,8 +51,8 @@ COLUMNS: dict[str, Column] = {
         Column("index", "#", lambda r, s: r.index, True),
         Column("layer", "layer", lambda r, s: ("  " * r.depth) + r.text),
         Column("kind", "kind", lambda r, s: r.kind),
-        Column("input", "input", lambda r, s: fmt_shape(s(r.input_shape, r.input_layout))),
-        Column("output", "output", lambda r, s: fmt_shape(s(r.output_shape, r.layout))),
+        Column("input", "input", lambda r, s: shape_text(s(r.input_shape, r.input_layout))),
+        Column("output", "output", lambda r, s: shape_text(s(r.output_shape, r.layout))),
         Column("params", "params", lambda r, s: r.params, True, lambda t: t.total_params),
         Column("trainable", "trainable", lambda r, s: r.trainable_params, True, lambda t: t.trainable_params),
         Column("buffers", "buffers", lambda r, s: r.buffers, True, lambda t: t.total_buffers),
@@ -64,17 +70,15 @@ COLUMNS: dict[str, Column] = {
 DEFAULT_COLUMNS = ("index", "layer", "output", "params", "unshared", "dense", "macs", "rf")
 
 
-def shape_reader(hwc: bool) -> Callable[[tuple[int, ...], str], tuple[int, ...]]:
-    """Shapes as printed: channels-first, or channels-last with --hwc (by the tensor's layout)."""
+def shape_reader(hwc: bool) -> ShapeReader:
+    """Shapes as shown: channels-first, or channels-last when `hwc` (by the tensor's layout)."""
     if not hwc:
         return lambda shape, layout: shape
     return to_channels_last
 
 
 def parse_columns(text: str | None) -> tuple[str, ...]:
-    from cnntool.errors import CnnToolError
-    from cnntool.text import did_you_mean
-
+    """'layer,params,macs' → column keys (the default set when empty); an unknown key is an error."""
     if not text:
         return DEFAULT_COLUMNS
     keys = tuple(k.strip().lower() for k in text.split(",") if k.strip())
@@ -90,72 +94,55 @@ def parse_columns(text: str | None) -> tuple[str, ...]:
 def table_rows(
     summary: Summary, keys: tuple[str, ...], hwc: bool
 ) -> tuple[list[str], list[list[Any]], list[Any]]:
-    """Headers, cells and the totals row (raw values: ints stay ints)."""
+    """Headers, cells and the totals row (raw values: ints stay ints).
+
+    The totals row is labelled "total" in the first column that has no total of its own
+    (no label when every column is totalled, so that no total is lost).
+    """
     read_shape = shape_reader(hwc)
     cols = [COLUMNS[k] for k in keys]
     rows = [[c.value(r, read_shape) for c in cols] for r in summary.layers]
-    totals: list[Any] = []
-    for i, c in enumerate(cols):
-        if c.total is not None:
-            totals.append(c.total(summary))
-        elif i == 0 or (i == 1 and keys[0] == "index"):
-            totals.append("total" if not totals or totals[-1] == "" else "")
-        else:
-            totals.append("")
-    if totals and "total" not in totals:
-        totals[0] = "total"
+    totals: list[Any] = [c.total(summary) if c.total is not None else "" for c in cols]
+    label = next((i for i, c in enumerate(cols) if c.total is None), None)
+    if label is not None:
+        totals[label] = "total"
     return [c.header for c in cols], rows, totals
 
 
-def render_table(summary: Summary, keys: tuple[str, ...], hwc: bool, title: str) -> None:
-    from rich.table import Table
-
-    from cnntool.cli._common import console
-
-    headers, rows, totals = table_rows(summary, keys, hwc)
-    table = Table(title=title, title_justify="left", show_footer=False, header_style="bold")
-    for key, header in zip(keys, headers):
-        numeric = COLUMNS[key].numeric
-        table.add_column(
-            header,
-            justify="right" if numeric else "left",
-            overflow="fold",
-            no_wrap=key in ("output", "input"),
-        )
-    for row, layer in zip(rows, summary.layers):
-        style = "dim" if layer.role in ("shortcut", "add") else None
-        table.add_row(*(fmt_int(v) if isinstance(v, int) else str(v) for v in row), style=style)
-    table.add_section()
-    table.add_row(*(fmt_int(v) if isinstance(v, int) else str(v) for v in totals), style="bold")
-    out = console()
-    out.print(table)
-    read_shape = shape_reader(hwc)
-    shape_in = fmt_shape(read_shape(summary.input_shape, summary.layout))
-    last_layout = summary.layers[-1].layout if summary.layers else summary.layout
-    shape_out = fmt_shape(read_shape(summary.output_shape, last_layout))
-    out.print(
-        f"input {shape_in} → output {shape_out} · params {summary.total_params:,} "
-        f"(trainable {summary.trainable_params:,}, non-trainable {summary.non_trainable_params:,})"
-        + (f" · buffers {summary.total_buffers:,}" if summary.total_buffers else "")
-        + f" · MACs {summary.total_macs:,} · memory: params {_mib(summary.total_params)}, "
-        f"activations {_mib(summary.total_activations)} per sample (float32)"
-    )
-    for warning in summary.warnings:
-        out.print(f"[yellow]warning:[/yellow] {warning}", markup=True, highlight=False)
+def cell_text(value: Any) -> str:
+    """A cell as shown in a table: integers with thousands separators."""
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
 
 
-def _mib(elements: int) -> str:
-    size = elements * 4
+def byte_text(size: int) -> str:
+    """1,234,567 → '1.2 MiB' (KiB below one MiB)."""
     if size < 1024 * 1024:
         return f"{size / 1024:.1f} KiB"
     return f"{size / 1024 / 1024:.1f} MiB"
 
 
-def render_markdown(summary: Summary, keys: tuple[str, ...], hwc: bool) -> str:
+def footer_text(summary: Summary, hwc: bool) -> str:
+    """The line under the table: input → output, parameter totals, MACs and memory."""
+    read_shape = shape_reader(hwc)
+    shape_in = shape_text(read_shape(summary.input_shape, summary.layout))
+    last_layout = summary.layers[-1].layout if summary.layers else summary.layout
+    shape_out = shape_text(read_shape(summary.output_shape, last_layout))
+    memory = summary.memory_bytes()
+    return (
+        f"input {shape_in} → output {shape_out} · params {summary.total_params:,} "
+        f"(trainable {summary.trainable_params:,}, non-trainable {summary.non_trainable_params:,})"
+        + (f" · buffers {summary.total_buffers:,}" if summary.total_buffers else "")
+        + f" · MACs {summary.total_macs:,} · memory: params {byte_text(memory['params'])}, "
+        f"activations {byte_text(memory['activations'])} per sample ({ELEMENT_TYPE})"
+    )
+
+
+def markdown_table(summary: Summary, keys: tuple[str, ...], hwc: bool) -> str:
+    """A Markdown table (for handouts): numbers right-aligned, the totals row in bold."""
     headers, rows, totals = table_rows(summary, keys, hwc)
 
     def cell(v: Any) -> str:
-        return (fmt_int(v) if isinstance(v, int) else str(v)).replace("|", "\\|")
+        return cell_text(v).replace("|", "\\|")
 
     align = ["---:" if COLUMNS[k].numeric else ":---" for k in keys]
     lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join(align) + " |"]
@@ -164,8 +151,8 @@ def render_markdown(summary: Summary, keys: tuple[str, ...], hwc: bool) -> str:
     return "\n".join(lines)
 
 
-def render_csv(summary: Summary, keys: tuple[str, ...], hwc: bool) -> str:
-    """Plain integers (no thousands separators) so spreadsheets read numbers as numbers."""
+def csv_table(summary: Summary, keys: tuple[str, ...], hwc: bool) -> str:
+    """CSV with plain integers (no thousands separators), so spreadsheets read numbers as numbers."""
     headers, rows, totals = table_rows(summary, keys, hwc)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -176,6 +163,7 @@ def render_csv(summary: Summary, keys: tuple[str, ...], hwc: bool) -> str:
 
 
 def summary_json(summary: Summary, hwc: bool) -> dict[str, Any]:
+    """`Summary.to_dict()` with shapes channels-last when `hwc`, and `shape_order` saying which."""
     data = summary.to_dict()
     if hwc:
         read_shape = shape_reader(True)
