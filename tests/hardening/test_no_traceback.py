@@ -36,7 +36,7 @@ def test_export_into_a_missing_folder(model_file: Path, tmp_path: Path) -> None:
 def test_export_onto_a_folder(model_file: Path, tmp_path: Path) -> None:
     (tmp_path / "m.py").mkdir()
     assert_refused(
-        run(["export", str(model_file), "--out", str(tmp_path / "m.py"), "--force"]), "is a folder"
+        run(["export", str(model_file), "--out", str(tmp_path / "m.py"), "--force"]), "is a directory"
     )
     assert not (tmp_path / "m.weights.npz").exists(), "nothing half-written"
 
