@@ -93,3 +93,45 @@ def apply_threads() -> None:
         import numba
 
         numba.set_num_threads(min(THREADS, numba.config.NUMBA_NUM_THREADS))
+
+
+def numba_cache_usable(py_file: str) -> bool:
+    """Whether numba has somewhere to write the compiled kernels of `py_file`: beside it, in
+    NUMBA_CACHE_DIR, or in the user's cache folder (asked of numba's own cache locators)."""
+    try:
+        from numba.core.caching import CacheImpl
+
+        locators = CacheImpl._locator_classes
+    except (ImportError, AttributeError):  # another numba: let it decide
+        return True
+
+    def probe() -> None:  # a stand-in function defined nowhere special
+        return None
+
+    for locator in locators:
+        try:
+            if locator.from_function(probe, py_file) is not None:
+                return True
+        except Exception:  # noqa: BLE001 - a locator that cannot decide is one that cannot cache
+            continue
+    return False
+
+
+def disable_cache_if_unwritable(py_file: str) -> bool:
+    """Turn kernel caching off, saying so once on stderr, when numba could not write its cache.
+
+    Without this, numba raises at the first compile ("cannot cache function ... no locator
+    available") and every engine command fails on a read-only install with no writable home.
+    Returns whether caching stays on.
+    """
+    if not NJIT_OPTIONS["cache"] or numba_cache_usable(py_file):
+        return bool(NJIT_OPTIONS["cache"])
+    NJIT_OPTIONS["cache"] = NJIT_SERIAL["cache"] = False
+    import sys
+
+    print(
+        "cnntool: no writable place for numba's compiled-kernel cache, so kernels are compiled in every run "
+        "(set NUMBA_CACHE_DIR to a writable folder to keep them)",
+        file=sys.stderr,
+    )
+    return False

@@ -36,6 +36,14 @@ class SpecError(CnnToolError, ValueError):
         column = self.offset - (before.rfind("\n") + 1) + 1
         return line, column
 
+    def summary(self) -> str:
+        """The message on one line, with where it is ("at column 15") but without the caret picture."""
+        if self.offset < 0 or not self.source:
+            return self.message
+        line, column = self.line_and_column
+        where = f"column {column}" if "\n" not in self.source else f"line {line}, column {column}"
+        return f"{self.message} (at {where})"
+
     def render(self) -> str:
         """The message, the offending line and a caret under the token."""
         if self.offset < 0 or not self.source:
@@ -44,11 +52,23 @@ class SpecError(CnnToolError, ValueError):
             line, column = self.line_and_column
             where = f"column {column}" if "\n" not in self.source else f"line {line}, column {column}"
             text_line = self.source.splitlines()[line - 1] if self.source.strip() else ""
+            text_line, column = _window(text_line, column)
             caret = " " * (column - 1) + "^" * min(self.length, max(1, len(text_line) - column + 1))
             text = f"{self.message} (at {where})\n  {text_line}\n  {caret}"
         if self.hint:
             text += f"\n{self.hint}"
         return text
+
+
+def _window(line: str, column: int, width: int = 100) -> tuple[str, int]:
+    """At most `width` characters of a long line around `column` (… marks the cuts); the new column."""
+    if len(line) <= width:
+        return line, column
+    start = max(0, min(column - 1 - width // 4, len(line) - width))
+    cut = line[start : start + width]
+    prefix = "…" if start else ""
+    suffix = "…" if start + width < len(line) else ""
+    return prefix + cut + suffix, column - start + len(prefix)
 
 
 class ShapeError(SpecError):
@@ -63,6 +83,6 @@ class InputError(CnnToolError, ValueError):
 class OutputExistsError(CnnToolError):
     """A file the user asked to write exists already; `path` names it (the caller says how to allow it)."""
 
-    def __init__(self, path: object, what: str = "output") -> None:
+    def __init__(self, path: object, what: str = "output", why: str = "already exists") -> None:
         self.path = path
-        super().__init__(f"{what}: {path} already exists (nothing was written)")
+        super().__init__(f"{what}: {path} {why} (nothing was written)")

@@ -40,7 +40,9 @@ def _imports(module: str) -> list[tuple[str, list[str], int]]:
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found += [(alias.name, [], node.lineno) for alias in node.names if alias.name.startswith("cnntool")]
+            found += [
+                (alias.name, [], node.lineno) for alias in node.names if alias.name.startswith("cnntool")
+            ]
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
@@ -114,9 +116,7 @@ def test_the_package_has_no_import_cycles() -> None:
 
 @pytest.mark.parametrize("module", sorted(m for m in MODULES if not m.startswith((*SHELLS, VIEWS))))
 def test_the_core_never_imports_the_shells_or_the_views(module: str) -> None:
-    outward = [
-        (target, line) for target, _, line in _imports(module) if target.startswith((*SHELLS, VIEWS))
-    ]
+    outward = [(target, line) for target, _, line in _imports(module) if target.startswith((*SHELLS, VIEWS))]
     assert outward == [], f"{module} imports {outward}: the core must not depend on cli/, tui/ or views/"
 
 

@@ -90,6 +90,7 @@ class _Walker:
             depth=depth,
             formulas=tuple(computed.formulas),
             warnings=tuple(f"layer {index} ({spec.text}): {w}" for w in computed.warnings),
+            causes=tuple(computed.warnings),
             hyper=computed.hyper,
         )
         self.rows.append(result)

@@ -19,7 +19,7 @@ from cnntool.arith.context import (
     prod,
     shape_text,
 )
-from cnntool.arith.diagnose import fit_warning
+from cnntool.arith.diagnose import fit_warnings
 from cnntool.arith.formulas import (
     Formula,
     Pad,
@@ -78,13 +78,7 @@ def _window_sizes(
             )
         out.append(conv_out_len(n, k, s, p, d))
         formulas.append(explain_conv_out_len(f"{axis}_out", n, k, s, p, d))
-    axes = list(zip(axis_names(len(kernel)), x.spatial, kernel, stride, pads, dilation))
-    if len(axes) == 2 and axes[0][1:] == axes[1][1:]:
-        axes = [("H and W", *axes[0][1:])]  # one warning for a square case, not two
-    for axis, n, k, s, p, d in axes:
-        warning = fit_warning(axis, n, k, s, p, d)
-        if warning:
-            warnings.append(warning)
+    warnings += fit_warnings(list(zip(axis_names(len(kernel)), x.spatial, kernel, stride, pads, dilation)))
     return tuple(out), formulas, warnings
 
 

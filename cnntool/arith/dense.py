@@ -12,6 +12,7 @@ from cnntool.arith.hyper import (
     EmbeddingHyper,
     FlattenHyper,
     LayerNormHyper,
+    SoftmaxHyper,
 )
 from cnntool.spec.nodes import LayerSpec
 
@@ -80,7 +81,7 @@ def batchnorm(layer: LayerSpec, x: Tensor, ctx: Ctx) -> Computed:
     params = 2 * channels if affine else 0
     stats = 2 * channels
     formulas = [Formula("params", "2·C (γ, β)", f"2·{channels}", params)] if affine else []
-    hyper = BatchNormHyper(channels, affine, len(x.spatial))
+    hyper = BatchNormHyper(channels, affine, len(x.spatial), features_last=x.layout == "sequence")
     if ctx.convention == "keras":
         formulas.append(Formula("non-trainable", "2·C (moving mean, variance)", f"2·{channels}", stats))
         return Computed(
@@ -119,4 +120,6 @@ def elementwise(layer: LayerSpec, x: Tensor, ctx: Ctx) -> Computed:
         return Computed(x, hyper=DropoutHyper(layer["p"]))
     if layer.kind == "leakyrelu":
         return Computed(x, hyper=ActivationHyper("leakyrelu", layer["slope"]))
+    if layer.kind == "softmax":
+        return Computed(x, hyper=SoftmaxHyper(1 if x.layout in ("signal", "image") else -1))
     return Computed(x, hyper=ActivationHyper(layer.kind))

@@ -42,6 +42,14 @@ def conv_out_len(size: int, kernel: int, stride: int = 1, padding: Pad = (0, 0),
     return (size + padding[0] + padding[1] - dilation * (kernel - 1) - 1) // stride + 1
 
 
+def halving_by_design(size: int, kernel: int, stride: int, padding: Pad = (0, 0), dilation: int = 1) -> bool:
+    """Whether a stride that does not divide the input is the usual downsampling idiom, where PyTorch's
+    floor is intended: "half" padding (P = (K_eff − 1)/2 on both sides, K_eff odd) and stride S > 1 give
+    ⌈I/S⌉ outputs, every input cell still seen (ResNet's and MobileNet's k3 s2 p1, k7 s2 p3, k1 s2 p0)."""
+    k_eff = effective_kernel(kernel, dilation)
+    return stride > 1 and k_eff % 2 == 1 and padding == ((k_eff - 1) // 2, (k_eff - 1) // 2)
+
+
 def conv_exact_len(
     size: int, kernel: int, stride: int = 1, padding: Pad = (0, 0), dilation: int = 1
 ) -> Fraction:
@@ -113,11 +121,23 @@ def explain_conv_out_len(
 ) -> Formula:
     """The conv size formula with the numbers in, e.g. ``⌊(227 + 2·0 − 1·(11−1) − 1)/4⌋ + 1``."""
     pad_sym, pad_num = _pad_text(padding)
+    substituted = f"⌊({size} + {pad_num} − {dilation}·({kernel}−1) − 1)/{stride}⌋ + 1"
     return Formula(
         quantity,
         f"⌊({quantity[0]}_in + {pad_sym} − D·(K−1) − 1)/S⌋ + 1",
-        f"⌊({size} + {pad_num} − {dilation}·({kernel}−1) − 1)/{stride}⌋ + 1",
+        substituted + _halving_note(size, kernel, stride, padding, dilation),
         conv_out_len(size, kernel, stride, padding, dilation),
+    )
+
+
+def _halving_note(size: int, kernel: int, stride: int, padding: Pad, dilation: int) -> str:
+    """Said where the stride does not divide but the floor is intended (see halving_by_design)."""
+    if conv_exact_len(size, kernel, stride, padding, dilation).denominator == 1:
+        return ""
+    if not halving_by_design(size, kernel, stride, padding, dilation):
+        return ""
+    return (
+        f" = ⌈{size}/{stride}⌉ (stride-{stride} downsampling with half padding: PyTorch's floor is intended)"
     )
 
 
@@ -143,6 +163,8 @@ def explain_pool_out_len(
                 f" = {raw}, minus 1 because the last window would start at {(raw - 1) * stride}"
                 f" ≥ I + P_l = {size + padding[0]}"
             )
+    else:
+        substituted += _halving_note(size, kernel, stride, padding, dilation)
     return Formula(quantity, symbolic, substituted, value)
 
 

@@ -109,11 +109,15 @@ class EmbeddingHyper:
 
 @dataclass(frozen=True)
 class BatchNormHyper:
-    """Statistics per channel; `spatial_rank` 0 (N, C), 1 (N, C, L) or 2 (N, C, H, W) picks BatchNorm1d/2d."""
+    """Statistics per channel; `spatial_rank` 0 (N, C), 1 (N, C, L) or 2 (N, C, H, W) picks BatchNorm1d/2d.
+
+    `features_last`: a T×F sequence is normalised per feature F (the channels are its last axis).
+    """
 
     num_features: int
     affine: bool
     spatial_rank: int
+    features_last: bool = False
     eps: float = 1e-5
     momentum: float = 0.1
 
@@ -128,6 +132,14 @@ class LayerNormHyper:
 @dataclass(frozen=True)
 class DropoutHyper:
     p: float
+
+
+@dataclass(frozen=True)
+class SoftmaxHyper:
+    """Softmax over the features: the channels of an image or signal (dim 1), the last axis of a
+    vector or a T×F sequence (dim −1)."""
+
+    dim: int
 
 
 @dataclass(frozen=True)
@@ -169,5 +181,6 @@ Hyper = (
     | LayerNormHyper
     | DropoutHyper
     | ActivationHyper
+    | SoftmaxHyper
     | RecurrentHyper
 )

@@ -4,7 +4,7 @@ adaptive average pooling, nearest upsampling. None of them has parameters."""
 from __future__ import annotations
 
 from cnntool.arith.context import Computed, Ctx, LayerProblem, Tensor, axis_names, expand, need_spatial
-from cnntool.arith.diagnose import fit_warning
+from cnntool.arith.diagnose import fit_warnings
 from cnntool.arith.formulas import Formula, adaptive_window, effective_kernel, explain_pool_out_len
 from cnntool.arith.hyper import (
     AdaptiveAvgPoolHyper,
@@ -37,13 +37,9 @@ def _pool(layer: LayerSpec, x: Tensor, ctx: Ctx, kind: str) -> Computed:
             )
         formulas.append(f)
         out.append(int(f.value))
-    axes = list(zip(axis_names(rank), x.spatial, kernel, stride, padding, dilation))
-    if len(axes) == 2 and axes[0][1:] == axes[1][1:]:
-        axes = [("H and W", *axes[0][1:])]
-    for axis, n, k, s, p, d in axes if not ceil else []:
-        warning = fit_warning(axis, n, k, s, (p, p), d, pooling=True)
-        if warning:
-            warnings.append(warning)
+    if not ceil:
+        axes = zip(axis_names(rank), x.spatial, kernel, stride, padding, dilation)
+        warnings += fit_warnings([(a, n, k, s, (p, p), d) for a, n, k, s, p, d in axes], pooling=True)
     pads = tuple((p, p) for p in padding)
     if kind == "maxpool":
         hyper: MaxPoolHyper | AvgPoolHyper = MaxPoolHyper(kernel, stride, pads, dilation, ceil)

@@ -85,6 +85,8 @@ class LayerResult:
     formulas: tuple[Formula, ...] = ()
     warnings: tuple[str, ...] = ()
     hyper: Hyper | None = field(default=None, compare=False)
+    #: The warnings without their "layer N (text): " prefix, so a summary can group equal causes.
+    causes: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def activations(self) -> int:
@@ -188,7 +190,19 @@ class Summary:
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        return tuple(w for row in self.layers for w in row.warnings)
+        """Each distinct cause once, naming every layer it applies to (a repeated block warns once)."""
+        where: dict[str, list[LayerResult]] = {}
+        for row in self.layers:
+            for cause in row.causes:
+                where.setdefault(cause, []).append(row)
+        out = []
+        for cause, rows in where.items():
+            if len(rows) == 1:
+                out.append(f"layer {rows[0].index} ({rows[0].text}): {cause}")
+            else:
+                names = ", ".join(f"{r.index} ({r.text})" for r in rows)
+                out.append(f"layers {names}: {cause}")
+        return tuple(out)
 
     def to_dict(self) -> dict[str, Any]:
         bytes_per = 4  # float32

@@ -18,11 +18,15 @@ from cnntool.arith.diagnose import fit_warning
 from cnntool.arith.formulas import effective_kernel
 from cnntool.errors import CnnToolError
 from cnntool.explain.conv import ConvSettings, conv2d, conv_step, plan_conv
+from cnntool.explain.names import Names
 from cnntool.explain.options import parse_padding
 from cnntool.explain.pool import PoolSettings, plan_pool, pool2d, pool_step
 from cnntool.numbers import format_number
 from cnntool.spec import NetSpec, load_spec
 from cnntool.spec.source import to_channels_last
+
+# what the explainers' messages call each input: the answer file's field names, never CLI flags
+FIELD_NAMES = Names(size="size", ceil="ceil", at="at")
 
 # formulas of a layer that explain each quantity (quantity names as arith writes them)
 _FORMULAS = {
@@ -127,7 +131,7 @@ def conv_settings(inputs: dict[str, Any]) -> ConvSettings:
     pair = (len(kernel[0]), len(kernel[0][0]))
     padding = inputs["padding"]
     if isinstance(padding, str):
-        pads = parse_padding(padding, pair, inputs["dilation"], inputs["stride"], "padding")
+        pads = parse_padding(padding, pair, inputs["dilation"], inputs["stride"], FIELD_NAMES.padding)
     else:
         pads = ((padding[0], padding[0]), (padding[1], padding[1]))
     return ConvSettings(
@@ -154,10 +158,10 @@ def pool_settings(inputs: dict[str, Any]) -> PoolSettings:
 def run_window(kind: str, inputs: dict[str, Any]) -> tuple[Any, tuple[Any, ...], tuple[str, ...]]:
     """(output tensor (C, H, W), plan formulas as text, warnings) of a conv or pool question."""
     if kind == "conv":
-        result = conv2d(inputs["image"], inputs["kernel"], conv_settings(inputs))
+        result = conv2d(inputs["image"], inputs["kernel"], conv_settings(inputs), FIELD_NAMES)
         output = (result.output,)
     else:
-        result = pool2d(inputs["image"], pool_settings(inputs))
+        result = pool2d(inputs["image"], pool_settings(inputs), FIELD_NAMES)
         output = result.output
     return output, tuple(str(f) for f in result.plan.formulas), result.plan.warnings
 
@@ -171,7 +175,7 @@ def _factor(value: Any) -> str:
 def cell_work(kind: str, inputs: dict[str, Any], channel: int, i: int, j: int) -> str:
     """The window and the sum behind one output cell, as the lecture writes it."""
     if kind == "conv":
-        plan = plan_conv(inputs["image"], inputs["kernel"], conv_settings(inputs))
+        plan = plan_conv(inputs["image"], inputs["kernel"], conv_settings(inputs), FIELD_NAMES)
         step = conv_step(plan, i, j)
         terms = " + ".join(
             f"{_factor(x)}·{_factor(k)}"
@@ -186,7 +190,7 @@ def cell_work(kind: str, inputs: dict[str, Any], channel: int, i: int, j: int) -
         if step.bias:
             text += f"; + bias {format_number(step.bias)}"
         return text + f" → {format_number(step.value)}"
-    plan = plan_pool(inputs["image"], pool_settings(inputs))
+    plan = plan_pool(inputs["image"], pool_settings(inputs), FIELD_NAMES)
     step = pool_step(plan, channel, i, j)
     cells = ", ".join("pad" if x is None else format_number(x) for row in step.window for x in row)
     head = f"channel {channel}, " if len(inputs["image"]) > 1 else ""

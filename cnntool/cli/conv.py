@@ -1,121 +1,86 @@
 """`cnntool conv`, `cnntool pool`, `cnntool convT`: step through the operations cell by cell.
 
-Thin shell: parse options, call `cnntool.explain`, render with `conv_render` or
-print `--json`. Bad input exits 2 with one message on stderr, never a traceback.
+Thin shell: parse the option strings, build a request, `cnntool.explain.run_*`
+it, then print `--json` or the renderable of `cnntool.views`. Bad input exits 2
+with one message on stderr, never a traceback.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal
 
 import typer
 
-from cnntool.cli._common import JsonOpt, fail, handle_errors, print_json
+from cnntool.cli._common import JsonOpt
+from cnntool.cli.conv_common import (
+    FLAGS,
+    AtOpt,
+    BackwardOpt,
+    DecimalsOpt,
+    DilationOpt,
+    ImageOpt,
+    ListOpt,
+    StepsOpt,
+    StrideOpt,
+    TruncateOpt,
+    check_digits,
+    guarded,
+    is_ones,
+    list_samples_or_json,
+    need,
+    parse_scalar,
+    show,
+)
 from cnntool.errors import CnnToolError
-from cnntool.numbers import Number, parse_number
-
-F = TypeVar("F", bound=Callable[..., Any])
+from cnntool.numbers import Grid
 
 app = typer.Typer(help="Convolution, pooling and transposed convolution, cell by cell.")
 
 
-def guarded(func: F) -> F:
-    """`handle_errors` plus a last guard: an unexpected exception is one message, exit 2."""
-    inner = handle_errors(func)
+def _conv_dout(text: str, filters: int) -> tuple[Grid, ...] | None:
+    """`ones` → None (the core's default); else one single-channel matrix per filter."""
+    from cnntool.explain.matrix import parse_filters, parse_matrix
 
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return inner(*args, **kwargs)
-        except (typer.Exit, typer.Abort):
-            raise
-        except Exception as error:  # a bug must not show a student a traceback
-            fail(
-                f"could not process this input ({type(error).__name__}: {error}); please report it as a bug."
+    if is_ones(text):
+        return None
+    if filters == 1 and "|" not in text:
+        return (parse_matrix(text, "--dout"),)
+    douts = parse_filters(text, "--dout")
+    for n, tensor in enumerate(douts, start=1):
+        if len(tensor) != 1:
+            raise CnnToolError(
+                f"--dout: filter {n}'s gradient has {len(tensor)} channels; give one matrix per filter."
             )
-
-    return wrapper  # type: ignore[return-value]
-
-
-def parse_scalar(text: str, what: str) -> Number:
-    """A single number such as `1`, `-1/2` or `0.5`."""
-    value = parse_number(text)
-    if value is None:
-        raise CnnToolError(f"{what}: {text!r} is not a number (integer, decimal or fraction like -1/2).")
-    return value
-
-
-def check_digits(decimals: int | None, truncate: int | None) -> None:
-    """--decimals and --truncate exclude each other and must be 0..15."""
-    if decimals is not None and truncate is not None:
-        raise CnnToolError("give either --decimals (round) or --truncate (chop, as the slides do), not both.")
-    for name, value in (("--decimals", decimals), ("--truncate", truncate)):
-        if value is not None and not 0 <= value <= 15:
-            raise CnnToolError(f"{name} must be between 0 and 15; got {value}.")
-
-
-ImageOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--image", "-i", show_default=False,
-        help="Rows separated by ';' (channels by ';;'), @file (.txt or .npy), or a sample name (x, o; see --list).",
-    ),
-]  # fmt: skip
-KernelOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--kernel", "-k", show_default=False, help="Kernel like the image, or a sample (diag, sobel-x, ...)."
-    ),
-]
-StrideOpt = Annotated[str, typer.Option("--stride", "-s", help="Stride: 2 or rows x columns (2x1).")]
-DilationOpt = Annotated[str, typer.Option("--dilation", "-d", help="Dilation: 1 (none), 2, or 2x1.")]
-StepsOpt = Annotated[bool, typer.Option("--steps", help="Print every step, cell by cell.")]
-AtOpt = Annotated[
-    str | None,
-    typer.Option("--at", help="Print only the step for output cell i,j (0-based).", show_default=False),
-]
-DecimalsOpt = Annotated[
-    int | None,
-    typer.Option("--decimals", help="Round to N decimals (default: exact fractions).", show_default=False),
-]
-TruncateOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--truncate", help="Chop to N decimals, as the lecture slides do (7/9 → 0.77).", show_default=False
-    ),
-]
-ListOpt = Annotated[bool, typer.Option("--list", help="Show the named sample images and kernels, then exit.")]
-BackwardOpt = Annotated[
-    bool, typer.Option("--backward", help="Also step through the backward pass (gradients).")
-]
-DoutOpt = Annotated[
-    str,
-    typer.Option(
-        "--dout", help="Upstream gradient dL/dout for --backward: a matrix like the image, or 'ones'."
-    ),
-]
-
-
-def _need(value: str | None, name: str) -> str:
-    if value is None or not value.strip():
-        raise CnnToolError(f'{name} is required, e.g. {name} "1 2; 3 4" (see --list for named samples).')
-    return value
+    return tuple(t[0] for t in douts)
 
 
 @app.command("conv")
 @guarded
 def conv_command(
     image: ImageOpt = None,
-    kernel: KernelOpt = None,
+    kernel: Annotated[
+        str | None,
+        typer.Option(
+            "--kernel",
+            "-k",
+            show_default=False,
+            help="Kernel like the image (one block per image channel), or a sample (diag, sobel-x, ...). "
+            "Several filters, one output map each: separate them with '|' (\"1 0; 0 1 | 0 1; 1 0\"), "
+            "list samples (diag,cross,antidiag), or put a line --- between them in a file.",
+        ),
+    ] = None,  # fmt: skip
     stride: StrideOpt = "1",
     padding: Annotated[
         str, typer.Option("--padding", "-p", help="Zero padding: 1, 1x2 (rows x columns), same, valid.")
     ] = "0",
     dilation: DilationOpt = "1",
     bias: Annotated[
-        str, typer.Option("--bias", "-b", help="Added to every output cell (after --normalize).")
+        str,
+        typer.Option(
+            "--bias",
+            "-b",
+            help="Added to every output cell (after --normalize): one number, or one per filter (1,0,-1).",
+        ),
     ] = "0",
     flip: Annotated[
         bool,
@@ -133,11 +98,19 @@ def conv_command(
     steps: StepsOpt = False,
     at: AtOpt = None,
     backward: BackwardOpt = False,
-    dout: DoutOpt = "ones",
+    dout: Annotated[
+        str,
+        typer.Option(
+            "--dout",
+            help="Upstream gradient dL/dout for --backward: an H_out x W_out matrix (one per filter, separated "
+            "by '|'), or 'ones'.",
+        ),
+    ] = "ones",
     as_matrix: Annotated[
         bool,
         typer.Option(
-            "--as-matrix", help="Show the (out cells × in cells) matrix computing the same convolution."
+            "--as-matrix",
+            help="Show the (out cells × in cells) matrix computing the same convolution (all filters' rows).",
         ),
     ] = False,
     shift: Annotated[
@@ -155,58 +128,56 @@ def conv_command(
 ) -> None:
     """Slide a kernel over an image and show each window, its products and its sum.
 
+    Several channels: each step shows every channel's window, products and partial sum, then
+    their total (+ bias). Several filters give several output maps; steps go filter by filter.
+
     Examples:
 
       cnntool conv --image "0 1 0 1; 0 1 0 1; 1 1 1 1; 0 -2 0 -2" --kernel halves --steps
 
       cnntool conv --image x --kernel diag --normalize --at 0,0
 
+      cnntool conv --image x --kernel diag,cross,antidiag --normalize --truncate 2
+
+      cnntool conv --image "1 2; 3 4;; 5 6; 7 8" --kernel "1 0; 0 1;; 1 1; 0 0 | 0 1; 1 0;; 0 0; 1 1" --at 0,0
+
       cnntool conv --image x --kernel diag --backward --dout ones
     """
-    from cnntool.cli import conv_views as views
-    from cnntool.explain import as_matrix as am
-    from cnntool.explain.conv import ConvSettings, conv2d, conv2d_backward, conv_step
-    from cnntool.explain.matrix import parse_matrix, parse_tensor, shape
-    from cnntool.explain.options import parse_index, parse_padding, parse_pair
+    from cnntool.explain import ConvRequest, ConvSettings, run_conv
+    from cnntool.explain.matrix import parse_filters, parse_tensor, shape
+    from cnntool.explain.options import parse_index, parse_numbers, parse_padding, parse_pair
 
     if list_samples:
-        views.show_samples(json_out)
+        list_samples_or_json(json_out)
         return
     check_digits(decimals, truncate)
-    x = parse_tensor(_need(image, "--image"), "--image")
-    k = parse_tensor(_need(kernel, "--kernel"), "--kernel")
+    x = parse_tensor(need(image, "--image"), "--image")
+    kernels = parse_filters(need(kernel, "--kernel"), "--kernel")
     s = parse_pair(stride, "--stride")
     d = parse_pair(dilation, "--dilation")
+    biases = parse_numbers(bias, "--bias")
     settings = ConvSettings(
         stride=s,
-        padding=parse_padding(padding, shape(k)[1:], d, s),
+        padding=parse_padding(padding, shape(kernels[0])[1:], d, s, "--padding"),
         dilation=d,
-        bias=parse_scalar(bias, "--bias"),
+        bias=biases[0],
         flip=flip,
         normalize=normalize,
     )
-    result = conv2d(x, k, settings)
-    chosen = None
-    if at is not None:
-        i, j = parse_index(at, "--at")
-        chosen = [conv_step(result.plan, i, j)]
-    grads = None
-    if backward:
-        g = (
-            views.ones_like(result.plan.out_shape)
-            if dout.strip().lower() == "ones"
-            else parse_matrix(dout, "--dout")
-        )
-        grads = (g, conv2d_backward(result.plan, g))
-    matrix = am.conv_as_matrix(x, k, settings) if as_matrix else None
-    shifted = (
-        am.shift_equivariance(x, k, settings, *parse_index(shift, "--shift")) if shift is not None else None
-    )
-    views.warn(result.plan.warnings)
-    if json_out:
-        print_json(views.conv_data(result, chosen, grads, matrix, shifted))
-        return
-    views.show_conv(result, chosen, steps, grads, matrix, shifted, views.Fmt(decimals, truncate))
+    request = ConvRequest(
+        x, kernels, settings, biases=biases,
+        at=parse_index(at, "--at") if at is not None else None,
+        backward=backward, dout=_conv_dout(dout, len(kernels)) if backward else None,
+        as_matrix=as_matrix, shift=parse_index(shift, "--shift") if shift is not None else None, names=FLAGS,
+    )  # fmt: skip
+    report = run_conv(request)
+
+    def view() -> Any:
+        from cnntool.views.conv import Fmt, conv_view
+
+        return conv_view(report, Fmt(decimals, truncate), steps)
+
+    show(report, json_out, view)
 
 
 @app.command("pool")
@@ -222,7 +193,9 @@ def pool_command(
         str, typer.Option("--padding", "-p", help="Padding (≤ size/2): -∞ for max, zeros for avg.")
     ] = "0",
     dilation: DilationOpt = "1",
-    mode: Annotated[str, typer.Option("--mode", "-m", help="max or avg.")] = "max",
+    mode: Annotated[
+        Literal["max", "avg"], typer.Option("--mode", "-m", case_sensitive=False, help="Pooling mode.")
+    ] = "max",
     ceil: Annotated[
         bool,
         typer.Option(
@@ -239,7 +212,13 @@ def pool_command(
     steps: StepsOpt = False,
     at: AtOpt = None,
     backward: BackwardOpt = False,
-    dout: DoutOpt = "ones",
+    dout: Annotated[
+        str,
+        typer.Option(
+            "--dout",
+            help="Upstream gradient for --backward: one matrix per channel (';;' between), or 'ones'.",
+        ),
+    ] = "ones",
     decimals: DecimalsOpt = None,
     truncate: TruncateOpt = None,
     json_out: JsonOpt = False,
@@ -251,59 +230,56 @@ def pool_command(
 
       cnntool pool --image @examples/feature.txt --size 2 --stride 2 --mode max --ceil --truncate 2
     """
-    from cnntool.cli import conv_views as views
-    from cnntool.cli import pool_views
+    from cnntool.explain import PoolRequest, PoolSettings, run_pool
     from cnntool.explain.matrix import parse_tensor
     from cnntool.explain.options import parse_index, parse_pair
-    from cnntool.explain.pool import PoolSettings, pool2d, pool2d_backward, pool_step
 
     if list_samples:
-        views.show_samples(json_out)
+        list_samples_or_json(json_out)
         return
     check_digits(decimals, truncate)
-    x = parse_tensor(_need(image, "--image"), "--image")
+    x = parse_tensor(need(image, "--image"), "--image")
     word = padding.strip().lower()
-    if word in ("same", "valid"):
-        pad = (0, 0) if word == "valid" else None
-        if pad is None:
-            raise CnnToolError(
-                "--padding same is not defined for pooling in PyTorch; give a number ≤ size/2."
-            )
-    else:
-        pad = parse_pair(padding, "--padding", minimum=0)
+    if word == "same":
+        raise CnnToolError("--padding same is not defined for pooling in PyTorch; give a number ≤ size/2.")
+    pad = (0, 0) if word == "valid" else parse_pair(padding, "--padding", minimum=0)
     settings = PoolSettings(
         size=parse_pair(size, "--size"),
         stride=parse_pair(stride, "--stride") if stride is not None else None,
         padding=pad,
         dilation=parse_pair(dilation, "--dilation"),
-        mode=mode.strip().lower(),
+        mode=mode.lower(),
         ceil=ceil,
         count_include_pad=count_include_pad,
     )
-    result = pool2d(x, settings)
-    views.warn(result.plan.warnings)
-    chosen = None
-    if at is not None:
-        i, j = parse_index(at, "--at")
-        chosen = [pool_step(result.plan, ch, i, j) for ch in range(len(x))]
-    grads = None
-    if backward:
-        if dout.strip().lower() == "ones":
-            g = tuple(views.ones_like(result.plan.out_shape) for _ in x)
-        else:
-            g = parse_tensor(dout, "--dout")
-        grads = (g, pool2d_backward(result.plan, g))
-    if json_out:
-        print_json(pool_views.pool_data(result, chosen, grads))
-        return
-    pool_views.show_pool(result, chosen, steps, grads, views.Fmt(decimals, truncate))
+    request = PoolRequest(
+        x, settings, at=parse_index(at, "--at") if at is not None else None, backward=backward,
+        dout=parse_tensor(dout, "--dout") if backward and not is_ones(dout) else None, names=FLAGS,
+    )  # fmt: skip
+    report = run_pool(request)
+
+    def view() -> Any:
+        from cnntool.views.grid import Fmt
+        from cnntool.views.pool import pool_view
+
+        return pool_view(report, Fmt(decimals, truncate), steps)
+
+    show(report, json_out, view)
 
 
 @app.command("convT")
 @guarded
 def convt_command(
     image: ImageOpt = None,
-    kernel: KernelOpt = None,
+    kernel: Annotated[
+        str | None,
+        typer.Option(
+            "--kernel",
+            "-k",
+            show_default=False,
+            help="Kernel like the image, one block per input channel (one output channel), or a sample.",
+        ),
+    ] = None,  # fmt: skip
     stride: StrideOpt = "1",
     padding: Annotated[
         str, typer.Option("--padding", "-p", help="Rows/columns cropped from each border: 1 or 1x2.")
@@ -321,6 +297,11 @@ def convt_command(
         str | None,
         typer.Option("--at", help="Print only the stamp of input cell i,j (0-based).", show_default=False),
     ] = None,
+    backward: BackwardOpt = False,
+    dout: Annotated[
+        str,
+        typer.Option("--dout", help="Upstream gradient for --backward: an H_out x W_out matrix, or 'ones'."),
+    ] = "ones",
     decimals: DecimalsOpt = None,
     truncate: TruncateOpt = None,
     json_out: JsonOpt = False,
@@ -328,22 +309,25 @@ def convt_command(
 ) -> None:
     """Transposed convolution: every input cell stamps a scaled copy of the kernel; overlaps add up.
 
+    With --backward: dL/dx (the dout under each stamp times the kernel), dL/dW and dL/db,
+    cell by cell with --steps.
+
     Example:
 
       cnntool convT --image "1 2; 3 4" --kernel "1 1; 1 1" --stride 2 --steps
+
+      cnntool convT --image "1 2; 3 4" --kernel "1 1; 1 1" --stride 2 --backward --steps
     """
-    from cnntool.cli import conv_views as views
-    from cnntool.cli import pool_views
-    from cnntool.explain.conv_transpose import ConvTSettings, conv_transpose2d
-    from cnntool.explain.matrix import parse_tensor
+    from cnntool.explain import ConvTRequest, ConvTSettings, run_conv_transpose
+    from cnntool.explain.matrix import parse_matrix, parse_tensor
     from cnntool.explain.options import parse_index, parse_pair
 
     if list_samples:
-        views.show_samples(json_out)
+        list_samples_or_json(json_out)
         return
     check_digits(decimals, truncate)
-    x = parse_tensor(_need(image, "--image"), "--image")
-    k = parse_tensor(_need(kernel, "--kernel"), "--kernel")
+    x = parse_tensor(need(image, "--image"), "--image")
+    k = parse_tensor(need(kernel, "--kernel"), "--kernel")
     settings = ConvTSettings(
         stride=parse_pair(stride, "--stride"),
         padding=parse_pair(padding, "--padding", minimum=0),
@@ -351,17 +335,16 @@ def convt_command(
         dilation=parse_pair(dilation, "--dilation"),
         bias=parse_scalar(bias, "--bias"),
     )
-    result = conv_transpose2d(x, k, settings)
-    chosen = None
-    if at is not None:
-        i, j = parse_index(at, "--at")
-        h, w = len(x[0]), len(x[0][0])
-        if not (0 <= i < h and 0 <= j < w):
-            raise CnnToolError(
-                f"--at {i},{j} is outside the {h}x{w} input; rows go 0..{h - 1}, columns 0..{w - 1}."
-            )
-        chosen = [st for st in result.steps if st.at == (i, j)]
-    if json_out:
-        print_json(pool_views.convt_data(result, chosen))
-        return
-    pool_views.show_convt(result, chosen, steps, views.Fmt(decimals, truncate))
+    request = ConvTRequest(
+        x, k, settings, at=parse_index(at, "--at") if at is not None else None, backward=backward,
+        dout=parse_matrix(dout, "--dout") if backward and not is_ones(dout) else None, names=FLAGS,
+    )  # fmt: skip
+    report = run_conv_transpose(request)
+
+    def view() -> Any:
+        from cnntool.views.convt import convt_view
+        from cnntool.views.grid import Fmt
+
+        return convt_view(report, Fmt(decimals, truncate), steps)
+
+    show(report, json_out, view)

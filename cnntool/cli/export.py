@@ -36,7 +36,7 @@ def export(
     from cnntool.engine.export import export as write
 
     try:
-        source, weights = write(load(model), out, overwrite=force)
+        source, weights = write(load(model), out, overwrite=force, keep=(model,))
     except OutputExistsError as error:
         raise CnnToolError(f"{error}; choose another --out or pass --force") from None
     if json_out:

@@ -9,17 +9,20 @@ analysis' — so the engine, the summary table and PyTorch can never silently di
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from cnntool import budgets
+from cnntool.arith.hyper import ConvHyper, ConvTransposeHyper
 from cnntool.engine import registry
 from cnntool.engine.backend import resolve_dtype
 from cnntool.engine.checkpoint import read
 from cnntool.engine.containers import Model, Residual, Sequential
 from cnntool.engine.layers.base import BuildContext, Layer
-from cnntool.errors import CnnToolError
+from cnntool.errors import CnnToolError, SpecError
 
 
 def _make_layer(node: Any, ctx: BuildContext) -> Layer:
@@ -33,6 +36,7 @@ def _make_layer(node: Any, ctx: BuildContext) -> Layer:
         )
     layer = cls.from_hyper(node.hyper, dataclasses.replace(ctx, label=label))
     layer.label = label
+    layer.frozen = node.params > 0 and node.trainable_params == 0  # trainable=false
     return layer
 
 
@@ -65,6 +69,22 @@ def _check_shapes(triples: list[tuple[Layer, Any, Any]], x: np.ndarray) -> np.nd
     return x
 
 
+def working_elements(summary: Any) -> tuple[int, int]:
+    """(parameter and buffer elements, one sample's activation elements plus the largest im2col
+    buffer): what building and a batch-1 forward allocate, known from arith before any array exists."""
+
+    def cols(row: Any) -> int:
+        h = row.hyper
+        if isinstance(h, ConvHyper):  # (C·K, HO·WO)
+            return h.in_channels * math.prod(h.kernel) * math.prod(row.output_shape[1:])
+        if isinstance(h, ConvTransposeHyper):  # (F·K, H·W)
+            return h.out_channels * math.prod(h.kernel) * math.prod(row.input_shape[1:])
+        return 0
+
+    weights = summary.total_params + summary.total_buffers
+    return weights, summary.total_activations + max((cols(row) for row in summary.layers), default=0)
+
+
 def _netspec(spec: Any) -> Any:
     from cnntool.spec.nodes import NetSpec
     from cnntool.spec.source import load_spec
@@ -85,6 +105,8 @@ def build(
     net = _netspec(spec)
     dtype = resolve_dtype(dtype)
     summary = analyze(net)
+    weights, per_sample = working_elements(summary)
+    budgets.check(budgets.BUILD_BYTES, (weights + per_sample) * dtype.itemsize, "building this model")
     ctx = BuildContext(rng=np.random.default_rng(seed), dtype=dtype)
     triples = _make_nodes(summary.nodes, ctx)
     model = Model([layer for layer, _, _ in triples], net.source, summary.input_shape, dtype)
@@ -104,8 +126,13 @@ def load(path: str | Path, dtype: Any = None, device: str = "cpu") -> Model:
     from cnntool.spec.source import load_spec
 
     checkpoint = read(path)
-    net = load_spec(checkpoint.spec, files=False)  # the file's spec is data: never a path to read
-    model = build(net, dtype=checkpoint.dtype, check_shapes=False)
+    try:
+        net = load_spec(checkpoint.spec, files=False)  # the file's spec is data: never a path to read
+        model = build(net, dtype=checkpoint.dtype, check_shapes=False)
+    except SpecError as error:  # one line naming the file, not the spec's caret picture
+        raise CnnToolError(
+            f"{checkpoint.path}: the spec saved in it is not valid: {error.summary()}"
+        ) from None
     model.load_state_dict(checkpoint.state, source=str(checkpoint.path), exact_dtype=True)
     model.optimizer_state = checkpoint.optimizer_state
     model.optimizer_class = checkpoint.optimizer_class

@@ -262,8 +262,11 @@ class Model(Sequential):
             self.backend = backend
         return self
 
-    def save(self, path: Any, optimizer: Any = None) -> None:
-        """Write spec, dtype, state_dict (and optimizer state) to one .npz, atomically (engine/checkpoint.py)."""
+    def save(self, path: Any, optimizer: Any = None, force: bool = False) -> None:
+        """Write spec, dtype, state_dict (and optimizer state) to one .npz, atomically (engine/checkpoint.py).
+
+        Replaces an earlier cnntool model at `path`; any other file only with `force=True`.
+        """
         from cnntool.engine.checkpoint import save
 
-        save(self, path, optimizer)
+        save(self, path, optimizer, force)

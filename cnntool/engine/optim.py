@@ -13,6 +13,14 @@ import numpy as np
 
 from cnntool.engine.backend import backend_of
 from cnntool.engine.layers.base import Parameter
+from cnntool.errors import InputError
+
+
+def _finite(value: object) -> bool:
+    try:
+        return math.isfinite(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
 
 
 class Optimizer:
@@ -22,8 +30,8 @@ class Optimizer:
         self.params = list(params)
         if not self.params:
             raise ValueError(f"{type(self).__name__}: no parameters to optimise")
-        if lr < 0:
-            raise ValueError(f"{type(self).__name__}: lr must be ≥ 0, got {lr}")
+        if not _finite(lr) or lr < 0:
+            raise InputError(f"{type(self).__name__}: lr must be a finite number ≥ 0, got {lr!r}")
         self.lr = lr
         self.state: list[dict[str, np.ndarray]] = [{} for _ in self.params]
         self.steps = 0
@@ -54,7 +62,9 @@ class Optimizer:
             st.clear()
             prefix = p.name + "."
             backend = backend_of(p.value)
-            st |= {k[len(prefix) :]: backend.asarray(v).copy() for k, v in state.items() if k.startswith(prefix)}
+            st |= {
+                k[len(prefix) :]: backend.asarray(v).copy() for k, v in state.items() if k.startswith(prefix)
+            }
 
 
 class SGD(Optimizer):

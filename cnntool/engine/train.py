@@ -4,6 +4,7 @@ render them (and stop early by breaking out of the loop); nothing here prints.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -11,6 +12,18 @@ import numpy as np
 
 from cnntool.engine import losses as _losses
 from cnntool.engine.optim import Optimizer, clip_grad_norm
+from cnntool.errors import CnnToolError, InputError
+
+
+class TrainingDiverged(CnnToolError):
+    """The loss became NaN or infinite: training stops before the weights are updated with it."""
+
+    def __init__(self, epoch: int, batch: int, loss: float) -> None:
+        self.epoch, self.batch, self.loss = epoch, batch, loss
+        super().__init__(
+            f"the loss became {loss} at epoch {epoch}, batch {batch}; training stopped before this batch "
+            "changed the weights. Lower the learning rate, or clip the gradient norm."
+        )
 
 
 @dataclass(frozen=True)
@@ -69,7 +82,12 @@ def fit(
     """
     n = len(x)
     if n == 0 or len(y) != n:
-        raise ValueError(f"fit: x has {n} samples but y has {len(y)}")
+        raise InputError(f"fit: x has {n} samples but y has {len(y)}")
+    for name, value in (("batch_size", batch_size), ("epochs", epochs)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise InputError(f"fit: {name} must be a whole number ≥ 1, got {value!r}")
+    if clip_norm is not None and not (math.isfinite(clip_norm) and clip_norm > 0):
+        raise InputError(f"fit: clip_norm must be a positive number, got {clip_norm!r}")
     steps = -(-n // batch_size)
     classify = loss_fn is _losses.cross_entropy
     for epoch in range(1, epochs + 1):
@@ -79,6 +97,8 @@ def fit(
             idx = order[step * batch_size : (step + 1) * batch_size]
             out = model.forward(x[idx], train=True)
             loss, dout = loss_fn(out, y[idx])
+            if not math.isfinite(loss):
+                raise TrainingDiverged(epoch, step + 1, loss)
             model.backward(dout)
             if clip_norm is not None:
                 clip_grad_norm(optimizer.params, clip_norm)

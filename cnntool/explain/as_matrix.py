@@ -14,24 +14,32 @@ from fractions import Fraction
 from cnntool.errors import CnnToolError
 from cnntool.explain.conv import ConvPlan, ConvSettings, conv2d, plan_conv, window_coords
 from cnntool.explain.matrix import Tensor, shape, shift
+from cnntool.explain.names import PLAIN, Names
 from cnntool.explain.options import Pair
 from cnntool.numbers import Grid, Number
 
 
 @dataclass(frozen=True)
 class ConvMatrix:
-    """M (H_out·W_out, C·H·W) with conv(x) = M · flatten(x) (+ bias).
+    """M (F·H_out·W_out, C·H·W) with conv(x) = M · flatten(x) (+ each filter's bias).
 
-    `weight_index[r][c]` is the flat index c·kh·kw + a·kw + b of the user's kernel weight that
-    entry (r, c) holds, or None (no connection). Input flattened channel by channel, row-major.
+    Rows are every output cell of filter 1, then of filter 2, ... (one filter: H_out·W_out rows).
+    `weight_index[r][c]` is the flat index f·C·kh·kw + c·kh·kw + a·kw + b of the user's kernel
+    weight that entry (r, c) holds, or None (no connection). Input flattened channel by
+    channel, row-major.
     """
 
-    plan: ConvPlan
+    plans: tuple[ConvPlan, ...]
     matrix: Grid
     weight_index: tuple[tuple[int | None, ...], ...]
     connections: int
     nonzero: int
     distinct_weights: int
+
+    @property
+    def plan(self) -> ConvPlan:
+        """The first filter's plan (image, geometry and normalisation are the same for all)."""
+        return self.plans[0]
 
     @property
     def entries(self) -> int:
@@ -41,33 +49,40 @@ class ConvMatrix:
 
 def conv_as_matrix(image: Tensor, kernel: Tensor, settings: ConvSettings | None = None) -> ConvMatrix:
     """Build the matrix that computes the same convolution (normalisation folded into its entries)."""
-    plan = plan_conv(image, kernel, settings or ConvSettings())
-    c_in, h, w = shape(image)
-    _, kh, kw = shape(kernel)
-    out_h, out_w = plan.out_shape
-    scale = Fraction(1, plan.divisor) if plan.divisor else Fraction(1)
-    flipped = plan.settings.flip
+    return filters_as_matrix((plan_conv(image, kernel, settings or ConvSettings()),))
+
+
+def filters_as_matrix(plans: tuple[ConvPlan, ...]) -> ConvMatrix:
+    """One matrix for several filters over the same image: their rows stacked, filter by filter."""
+    first = plans[0]
+    c_in, h, w = shape(first.image)
+    _, kh, kw = shape(first.kernel)
+    out_h, out_w = first.out_shape
+    scale = Fraction(1, first.divisor) if first.divisor else Fraction(1)
+    flipped = first.settings.flip
     matrix: list[list[Number]] = []
     index: list[list[int | None]] = []
-    for i in range(out_h):
-        for j in range(out_w):
-            row: list[Number] = [Fraction(0)] * (c_in * h * w)
-            idx: list[int | None] = [None] * (c_in * h * w)
-            rows, cols = window_coords(plan, i, j)
-            for ch in range(c_in):
-                for a, r in enumerate(rows):
-                    for b, c in enumerate(cols):
-                        if 0 <= r < h and 0 <= c < w:
-                            col = ch * h * w + r * w + c
-                            row[col] += plan.weights[ch][a][b] * scale
-                            ua, ub = (kh - 1 - a, kw - 1 - b) if flipped else (a, b)
-                            idx[col] = ch * kh * kw + ua * kw + ub
-            matrix.append(row)
-            index.append(idx)
+    for f, plan in enumerate(plans):
+        for i in range(out_h):
+            for j in range(out_w):
+                row: list[Number] = [Fraction(0)] * (c_in * h * w)
+                idx: list[int | None] = [None] * (c_in * h * w)
+                rows, cols = window_coords(plan, i, j)
+                for ch in range(c_in):
+                    for a, r in enumerate(rows):
+                        for b, c in enumerate(cols):
+                            if 0 <= r < h and 0 <= c < w:
+                                col = ch * h * w + r * w + c
+                                row[col] += plan.weights[ch][a][b] * scale
+                                ua, ub = (kh - 1 - a, kw - 1 - b) if flipped else (a, b)
+                                idx[col] = (f * c_in + ch) * kh * kw + ua * kw + ub
+                matrix.append(row)
+                index.append(idx)
     connections = sum(v is not None for row in index for v in row)
     nonzero = sum(v != 0 for row in matrix for v in row)
     frozen = tuple(tuple(row) for row in matrix)
-    return ConvMatrix(plan, frozen, tuple(tuple(r) for r in index), connections, nonzero, c_in * kh * kw)
+    distinct = len(plans) * c_in * kh * kw
+    return ConvMatrix(tuple(plans), frozen, tuple(tuple(r) for r in index), connections, nonzero, distinct)
 
 
 def flatten(tensor: Tensor) -> tuple[Number, ...]:
@@ -100,25 +115,26 @@ class ShiftResult:
 
 
 def shift_equivariance(
-    image: Tensor, kernel: Tensor, settings: ConvSettings | None, dy: int, dx: int
+    image: Tensor, kernel: Tensor, settings: ConvSettings | None, dy: int, dx: int, names: Names = PLAIN
 ) -> ShiftResult:
     """Shift the input by (dy, dx) (zeros come in), convolve both, and compare cell by cell."""
     settings = settings or ConvSettings()
     sh, sw = settings.stride
     if dy % sh or dx % sw:
         raise CnnToolError(
-            f"--shift {dy},{dx} is not a multiple of the stride {sh}x{sw}: the output can only move by "
+            f"{names.shift} {dy},{dx} is not a multiple of the stride {sh}x{sw}: the output can only move by "
             "whole cells, so equivariance holds for shifts by multiples of the stride. Try "
-            f"--shift {sh},{sw} (one output cell) or 0,{sw}."
+            f"{names.shift} {sh},{sw} (one output cell) or 0,{sw}."
         )
     _, h, w = shape(image)
     if abs(dy) >= h or abs(dx) >= w:
         raise CnnToolError(
-            f"--shift {dy},{dx} moves the whole {h}x{w} image out of the frame; use a smaller shift."
+            f"{names.shift} {dy},{dx} moves the whole {h}x{w} {names.image} out of the frame; use a smaller "
+            f"{names.shift}."
         )
-    original = conv2d(image, kernel, settings)
+    original = conv2d(image, kernel, settings, names)
     moved_image = tuple(shift(grid, dy, dx) for grid in image)
-    moved = conv2d(moved_image, kernel, settings)
+    moved = conv2d(moved_image, kernel, settings, names)
     oy, ox = dy // sh, dx // sw
     out_h, out_w = original.plan.out_shape
     expected, comparable = [], []

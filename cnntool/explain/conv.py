@@ -7,7 +7,8 @@ here. Each public `*_steps` function is a generator so a TUI can animate it;
 `conv2d` / `conv2d_backward` collect the steps and the finished maps.
 
 Shapes: image (C, H, W), kernel (C, kh, kw) — one filter, so one output map —
-dout (H_out, W_out).
+dout (H_out, W_out). Several filters are several plans (`filter` numbers them);
+`cnntool.explain.api` runs them together.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
-from cnntool.arith.formulas import Formula, conv_exact_len, conv_out_len, explain_conv_out_len
+from cnntool.arith.diagnose import fit_warnings
+from cnntool.arith.formulas import Formula, conv_out_len, explain_conv_out_len
 from cnntool.errors import CnnToolError, ShapeError
 from cnntool.explain.matrix import Tensor, flip, freeze, shape, zeros
+from cnntool.explain.names import PLAIN, Names
 from cnntool.explain.options import Padding, Pair
 from cnntool.numbers import Grid, Number
 
@@ -37,7 +40,10 @@ class ConvSettings:
 
 @dataclass(frozen=True)
 class ConvPlan:
-    """A validated convolution: inputs, the effective (maybe flipped) kernel, sizes and warnings."""
+    """A validated convolution of one filter: inputs, the effective (maybe flipped) kernel, sizes, warnings.
+
+    `filter` is this kernel's number among several (0 for one); `names` word the errors.
+    """
 
     image: Tensor
     kernel: Tensor
@@ -46,6 +52,8 @@ class ConvPlan:
     out_shape: Pair
     formulas: tuple[Formula, Formula]
     warnings: tuple[str, ...]
+    filter: int = 0
+    names: Names = PLAIN
 
     @property
     def divisor(self) -> int | None:
@@ -61,6 +69,8 @@ class ConvStep:
     """One output cell: the window under the kernel, products, per-channel sums, then /N and +b.
 
     `rows`/`cols` are input coordinates of the window (outside 0..H-1: padding, value 0).
+    `window`, `products` and `channel_sums` have one entry per input channel; `sum` adds the
+    channel sums. `filter` says which filter's map this cell belongs to.
     """
 
     at: Pair
@@ -73,6 +83,7 @@ class ConvStep:
     divisor: int | None
     bias: Number
     value: Number
+    filter: int = 0
 
 
 @dataclass(frozen=True)
@@ -84,57 +95,37 @@ class ConvResult:
     steps: tuple[ConvStep, ...]
 
 
-def unvisited_warning(
-    axis: str,
-    size: int,
-    kernel: int,
-    stride: int,
-    pad: tuple[int, int],
-    dil: int,
-    hint: str = "Try another stride or padding.",
-) -> str:
-    """The lecture's "this configuration is impossible" note, with what PyTorch does instead."""
-    exact = conv_exact_len(size, kernel, stride, pad, dil)
-    out = conv_out_len(size, kernel, stride, pad, dil)
-    left_over = size + pad[0] + pad[1] - ((out - 1) * stride + dil * (kernel - 1) + 1)
-    cells = "rows" if axis == "H" else "columns"
-    return (
-        f"stride {stride} does not fit along {axis}: ({size} + {pad[0] + pad[1]} − {dil * (kernel - 1) + 1})/"
-        f"{stride} + 1 = {exact} is not a whole number; PyTorch floors it to {out}, so the last "
-        f"{left_over} {cells} of the padded input are never visited. {hint}"
-    )
-
-
-def plan_conv(image: Tensor, kernel: Tensor, settings: ConvSettings) -> ConvPlan:
+def plan_conv(
+    image: Tensor, kernel: Tensor, settings: ConvSettings, names: Names = PLAIN, filter: int = 0
+) -> ConvPlan:
     """Check that image and kernel fit together and compute the output size (via arith)."""
     c, h, w = shape(image)
     kc, kh, kw = shape(kernel)
     if kc != c:
         raise ShapeError(
-            f"--kernel has {kc} channel(s) but --image has {c}: give one kernel block per image "
+            f"{names.kernel} has {kc} channel(s) but {names.image} has {c}: give one kernel block per image "
             "channel, separated by ';;' (the sums over channels are added)."
         )
     (sh, sw), (dh, dw), (ph, pw) = settings.stride, settings.dilation, settings.padding
     if min(sh, sw, dh, dw) < 1 or min(*ph, *pw) < 0:
-        raise CnnToolError("stride and dilation must be ≥ 1 and padding ≥ 0.")
+        raise CnnToolError(f"{names.stride} and {names.dilation} must be ≥ 1 and {names.padding} ≥ 0.")
     out_h = conv_out_len(h, kh, sh, ph, dh)
     out_w = conv_out_len(w, kw, sw, pw, dw)
     if out_h < 1 or out_w < 1:
         raise ShapeError(
-            f"the kernel ({kh}x{kw}, dilation {dh}x{dw}, spans {dh * (kh - 1) + 1}x{dw * (kw - 1) + 1}) is larger "
-            f"than the padded image ({h + sum(ph)}x{w + sum(pw)}). Use a smaller kernel or more --padding."
+            f"the {names.kernel} ({kh}x{kw}, dilation {dh}x{dw}, spans {dh * (kh - 1) + 1}x{dw * (kw - 1) + 1}) "
+            f"is larger than the padded {names.image} ({h + sum(ph)}x{w + sum(pw)}). Use a smaller "
+            f"{names.kernel} or more {names.padding}."
         )
-    warnings = []
-    if conv_exact_len(h, kh, sh, ph, dh).denominator != 1:
-        warnings.append(unvisited_warning("H", h, kh, sh, ph, dh))
-    if conv_exact_len(w, kw, sw, pw, dw).denominator != 1:
-        warnings.append(unvisited_warning("W", w, kw, sw, pw, dw))
+    warnings = fit_warnings((("H", h, kh, sh, ph, dh), ("W", w, kw, sw, pw, dw)))
     weights = tuple(flip(g) for g in kernel) if settings.flip else kernel
     formulas = (
         explain_conv_out_len("H_out", h, kh, sh, ph, dh),
         explain_conv_out_len("W_out", w, kw, sw, pw, dw),
     )
-    return ConvPlan(image, kernel, settings, weights, (out_h, out_w), formulas, tuple(warnings))
+    return ConvPlan(
+        image, kernel, settings, weights, (out_h, out_w), formulas, tuple(warnings), filter, names
+    )
 
 
 def _at(grid: Grid, r: int, c: int) -> Number:
@@ -163,7 +154,8 @@ def conv_step(plan: ConvPlan, i: int, j: int) -> ConvStep:
     out_h, out_w = plan.out_shape
     if not (0 <= i < out_h and 0 <= j < out_w):
         raise CnnToolError(
-            f"--at {i},{j} is outside the {out_h}x{out_w} output; rows go 0..{out_h - 1}, columns 0..{out_w - 1}."
+            f"{plan.names.at} {i},{j} is outside the {out_h}x{out_w} output; rows go 0..{out_h - 1}, "
+            f"columns 0..{out_w - 1}."
         )
     rows, cols = window_coords(plan, i, j)
     windows, products, sums = [], [], []
@@ -177,7 +169,7 @@ def conv_step(plan: ConvPlan, i: int, j: int) -> ConvStep:
     value = total / plan.divisor if plan.divisor else total
     value = value + plan.settings.bias
     return ConvStep((i, j), rows, cols, tuple(windows), tuple(products), tuple(sums), total, plan.divisor,
-                    plan.settings.bias, value)  # fmt: skip
+                    plan.settings.bias, value, plan.filter)  # fmt: skip
 
 
 def conv_steps(plan: ConvPlan) -> Iterator[ConvStep]:
@@ -188,9 +180,15 @@ def conv_steps(plan: ConvPlan) -> Iterator[ConvStep]:
             yield conv_step(plan, i, j)
 
 
-def conv2d(image: Tensor, kernel: Tensor, settings: ConvSettings | None = None) -> ConvResult:
+def conv2d(
+    image: Tensor, kernel: Tensor, settings: ConvSettings | None = None, names: Names = PLAIN
+) -> ConvResult:
     """Run the whole forward pass and keep every step."""
-    plan = plan_conv(image, kernel, settings or ConvSettings())
+    return conv_result(plan_conv(image, kernel, settings or ConvSettings(), names))
+
+
+def conv_result(plan: ConvPlan) -> ConvResult:
+    """Every step of a planned convolution, and the output map they fill."""
     steps = tuple(conv_steps(plan))
     out_w = plan.out_shape[1]
     output = tuple(
@@ -222,6 +220,7 @@ class GradStep:
     scale: Number
     value: Number
     sources: tuple[tuple[Pair | None, ...], ...] = ()
+    filter: int = 0
 
 
 @dataclass(frozen=True)
@@ -244,7 +243,7 @@ def check_dout(plan: ConvPlan, dout: Grid) -> None:
     out_h, out_w = plan.out_shape
     if (len(dout), len(dout[0])) != (out_h, out_w):
         raise ShapeError(
-            f"--dout is {len(dout)}x{len(dout[0])} but the output is {out_h}x{out_w}; give a "
+            f"{plan.names.dout} is {len(dout)}x{len(dout[0])} but the output is {out_h}x{out_w}; give a "
             f"{out_h}x{out_w} matrix or 'ones'."
         )
 
@@ -261,6 +260,7 @@ def conv_backward_steps(plan: ConvPlan, dout: Grid) -> Iterator[GradStep]:
         plan.settings.padding,
     )
     scale = Fraction(1, plan.divisor) if plan.divisor else Fraction(1)
+    f = plan.filter
     for ch in range(c_in):
         for a in range(kh):
             for b in range(kw):
@@ -273,7 +273,7 @@ def conv_backward_steps(plan: ConvPlan, dout: Grid) -> Iterator[GradStep]:
                     for i in range(out_h)
                 )
                 prod, total = _products(window, dout)
-                yield GradStep("dW", ch, (a, b), window, dout, prod, total, scale, total * scale)
+                yield GradStep("dW", ch, (a, b), window, dout, prod, total, scale, total * scale, (), f)
     for ch in range(c_in):
         flipped = flip(plan.weights[ch])
         for y in range(h):
@@ -282,10 +282,10 @@ def conv_backward_steps(plan: ConvPlan, dout: Grid) -> Iterator[GradStep]:
                                            out_h, out_w) for b in range(kw)) for a in range(kh))  # fmt: skip
                 window = tuple(tuple(dout[s[0]][s[1]] if s else Fraction(0) for s in row) for row in srcs)
                 prod, total = _products(window, flipped)
-                yield GradStep("dx", ch, (y, x), window, flipped, prod, total, scale, total * scale, srcs)
+                yield GradStep("dx", ch, (y, x), window, flipped, prod, total, scale, total * scale, srcs, f)
     ones = tuple(tuple(Fraction(1) for _ in row) for row in dout)
     prod, total = _products(dout, ones)
-    yield GradStep("db", 0, (0, 0), dout, ones, prod, total, Fraction(1), total)
+    yield GradStep("db", 0, (0, 0), dout, ones, prod, total, Fraction(1), total, (), f)
 
 
 def _source(t: int, u: int, sh: int, sw: int, out_h: int, out_w: int) -> Pair | None:
@@ -299,10 +299,16 @@ def conv2d_backward(plan: ConvPlan, dout: Grid) -> ConvGrads:
     """All gradients of the convolution for upstream gradient `dout` (H_out, W_out)."""
     c_in, kh, kw = shape(plan.kernel)
     _, h, w = shape(plan.image)
-    dweight = [zeros(kh, kw) for _ in range(c_in)]
-    dinput = [zeros(h, w) for _ in range(c_in)]
+    return grads_from_steps(tuple(conv_backward_steps(plan, dout)), c_in, (h, w), (kh, kw))
+
+
+def grads_from_steps(
+    steps: tuple[GradStep, ...], channels: int, image_hw: Pair, kernel_hw: Pair
+) -> ConvGrads:
+    """Gather the dW, dx and db steps into the gradient tensors (shared with transposed convolution)."""
+    dweight = [zeros(*kernel_hw) for _ in range(channels)]
+    dinput = [zeros(*image_hw) for _ in range(channels)]
     dbias: Number = Fraction(0)
-    steps = tuple(conv_backward_steps(plan, dout))
     for step in steps:
         if step.target == "dW":
             dweight[step.channel][step.at[0]][step.at[1]] = step.value

@@ -2,8 +2,9 @@
 
 A tensor here is channels × rows × columns as nested tuples (`Tensor`), so the
 explainers stay pure Python. Text syntax: entries separated by spaces or commas,
-rows by `;` or newlines, channels by `;;` (or a blank line in a file). `@path`
-reads a text file or a `.npy` array; a bare word names a lecture sample.
+rows by `;` or newlines, channels by `;;` (or a blank line in a file), filters
+(several kernels) by `|` (or a line `---` in a file). `@path` reads a text file
+or a `.npy` array; a bare word names a lecture sample.
 """
 
 from __future__ import annotations
@@ -85,39 +86,47 @@ def _check_channels(tensor: Tensor, what: str) -> Tensor:
     return tensor
 
 
-def _from_nested(data: object, what: str) -> Tensor:
-    """A JSON-style nested list, 2-D (one channel) or 3-D (C×H×W)."""
+def _is_grid(g: object) -> bool:
+    return (
+        isinstance(g, list)
+        and bool(g)
+        and all(isinstance(row, list) and row and not any(isinstance(v, list) for v in row) for row in g)
+    )
 
-    def is_grid(g: object) -> bool:
-        return (
-            isinstance(g, list)
-            and bool(g)
-            and all(isinstance(row, list) and row and not any(isinstance(v, list) for v in row) for row in g)
-        )
 
-    if is_grid(data):
-        channels = [data]
-    elif isinstance(data, list) and data and all(is_grid(g) for g in data):
-        channels = data
+def _from_nested(data: object, what: str) -> list[Tensor]:
+    """A JSON-style nested list: 2-D (one channel), 3-D (C×H×W) or 4-D (F filters of C×H×W)."""
+    if _is_grid(data):
+        tensors = [[data]]
+    elif isinstance(data, list) and data and all(_is_grid(g) for g in data):
+        tensors = [data]
+    elif isinstance(data, list) and data and all(isinstance(t, list) and t and all(_is_grid(g) for g in t)
+                                                 for t in data):  # fmt: skip
+        tensors = data
     else:
         raise CnnToolError(f"{what}: expected a 2-D or 3-D nested list of numbers like [[1, 2], [3, 4]].")
-    blocks = [[[str(v) for v in row] for row in grid] for grid in channels]
-    tensor = tuple(_grid_from_rows(rows, what, i, len(blocks) > 1) for i, rows in enumerate(blocks))
-    return _check_channels(tensor, what)
+    out = []
+    for n, channels in enumerate(tensors):
+        where = f"{what}, filter {n + 1}" if len(tensors) > 1 else what
+        blocks = [[[str(v) for v in row] for row in grid] for grid in channels]
+        tensor = tuple(_grid_from_rows(rows, where, i, len(blocks) > 1) for i, rows in enumerate(blocks))
+        out.append(_check_channels(tensor, where))
+    return out
 
 
-def _load_npy(path: Path, what: str) -> Tensor:
+def _load_npy(path: Path, what: str) -> list[Tensor]:
     import numpy as np  # lazy: only a .npy input pays for numpy
 
     try:
         array = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as exc:
         raise CnnToolError(f"{what}: cannot read {path} as a .npy array ({exc}).") from None
-    if array.ndim not in (2, 3) or array.size == 0:
+    if array.ndim not in (2, 3, 4) or array.size == 0:
         raise CnnToolError(
-            f"{what}: {path} holds an array of shape {array.shape}; expected H×W or C×H×W (non-empty)."
+            f"{what}: {path} holds an array of shape {array.shape}; expected H×W or C×H×W (non-empty), "
+            "or F×C×H×W for several filters."
         )
-    if array.ndim == 2:
+    while array.ndim < 4:
         array = array[None]
     if array.dtype.kind in "biu":
         convert = lambda v: Fraction(int(v))  # noqa: E731
@@ -127,10 +136,17 @@ def _load_npy(path: Path, what: str) -> Tensor:
         convert = float
     else:
         raise CnnToolError(f"{what}: {path} has dtype {array.dtype}; expected integers or floats.")
-    return tuple(tuple(tuple(convert(v) for v in row) for row in grid) for grid in array.tolist())
+    return [
+        tuple(tuple(tuple(convert(v) for v in row) for row in grid) for grid in tensor)
+        for tensor in array.tolist()
+    ]
 
 
-def _read_file(name: str, what: str) -> Tensor:
+_FILTER_LINE = re.compile(r"(?m)^\s*-{3,}\s*$")
+
+
+def _read_file(name: str, what: str) -> list[Tensor]:
+    """The tensors in a file: one, or several filters (`---` lines, a 4-D list or array)."""
     path = Path(name).expanduser()
     if not path.is_file():
         raise CnnToolError(
@@ -146,10 +162,20 @@ def _read_file(name: str, what: str) -> Tensor:
         raise CnnToolError(f"{what}: file {name!r} is empty.")
     if text.lstrip().startswith("["):
         return _parse_json(text, what)
-    return _parse_text(text, what, from_file=True)
+    text = "\n".join(line.split("#", 1)[0] for line in text.splitlines())
+    blocks = _FILTER_LINE.split(text)
+    out = []
+    for n, block in enumerate(blocks):
+        where = f"{what}, filter {n + 1}" if len(blocks) > 1 else what
+        if not block.strip():
+            raise CnnToolError(
+                f"{where}: empty; write a matrix between the '---' lines that separate filters."
+            )
+        out.append(_parse_text(block, where, from_file=True))
+    return out
 
 
-def _parse_json(text: str, what: str) -> Tensor:
+def _parse_json(text: str, what: str) -> list[Tensor]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -159,31 +185,87 @@ def _parse_json(text: str, what: str) -> Tensor:
     return _from_nested(data, what)
 
 
+def _sample(name: str, what: str) -> Tensor:
+    sample = lookup(name)
+    if sample is None:
+        close = closest(name, SAMPLES)
+        hint = f" Did you mean {close!r}?" if close else ""
+        raise CnnToolError(
+            f"{what}: {name!r} is not a number or a known sample.{hint} Known samples: {', '.join(SAMPLES)}."
+        )
+    return _parse_text(sample.text, what, from_file=True)
+
+
+def _only_one(tensors: list[Tensor], what: str) -> Tensor:
+    if len(tensors) != 1:
+        raise CnnToolError(
+            f"{what}: expected one matrix (channels separated by ';;' or a blank line), got {len(tensors)} "
+            "filters; several filters are for a convolution's kernel only."
+        )
+    return tensors[0]
+
+
 def parse_tensor(text: str, what: str = "matrix") -> Tensor:
     """Text, `@file`, `[[...]]` or a sample name → a C×H×W tensor of exact numbers.
 
-    `what` names the option in error messages (e.g. "--image").
+    `what` names the input in error messages (the CLI passes "--image", the checker a field).
     """
     stripped = text.strip()
     if not stripped:
         raise CnnToolError(
             f"{what}: empty matrix. Write rows like '1 2; 3 4', a file as @path, or a sample name."
         )
+    if "|" in stripped:
+        raise CnnToolError(f"{what}: '|' separates several filters; give one matrix here.")
     if stripped.startswith("@"):
-        return _read_file(stripped[1:], what)
+        return _only_one(_read_file(stripped[1:], what), what)
     if stripped.startswith("["):
-        return _parse_json(stripped, what)
+        return _only_one(_parse_json(stripped, what), what)
     if _WORD.match(stripped):
-        sample = lookup(stripped)
-        if sample is None:
-            close = closest(stripped, SAMPLES)
-            hint = f" Did you mean {close!r}?" if close else ""
-            raise CnnToolError(
-                f"{what}: {stripped!r} is not a number or a known sample.{hint} "
-                f"Known samples: {', '.join(SAMPLES)}."
-            )
-        return _parse_text(sample.text, what, from_file=True)
+        return _sample(stripped, what)
     return _parse_text(stripped, what)
+
+
+_WORD_LIST = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*(\s*,\s*[A-Za-z][A-Za-z0-9_-]*)+$")
+
+
+def _filters_of(text: str, what: str) -> list[Tensor]:
+    if _WORD_LIST.match(text):
+        return [_sample(name.strip(), what) for name in text.split(",")]
+    if text.startswith("@"):
+        return _read_file(text[1:], what)
+    if text.startswith("["):
+        return _parse_json(text, what)
+    return [parse_tensor(text, what)]
+
+
+def parse_filters(text: str, what: str = "kernel") -> tuple[Tensor, ...]:
+    """One or several filters (F×C×kh×kw): each gives one output map of a convolution.
+
+    Filters are separated by `|` (`"1 0; 0 1 | 0 1; 1 0"`, `"diag | @mine.txt"`), by a line
+    `---` in a file, or listed as sample names (`diag,cross,antidiag`); a 4-D nested list or
+    `.npy` array works too. Channels inside a filter stay as in `parse_tensor` (`;;`, blank line).
+    """
+    stripped = text.strip()
+    if not stripped:
+        raise CnnToolError(
+            f"{what}: empty matrix. Write rows like '1 2; 3 4', a file as @path, or a sample name."
+        )
+    parts = [part.strip() for part in stripped.split("|")]
+    filters: list[Tensor] = []
+    for n, part in enumerate(parts):
+        where = f"{what}, filter {n + 1}" if len(parts) > 1 else what
+        if not part:
+            raise CnnToolError(f"{where}: empty; separate filters with '|', e.g. 'diag | cross'.")
+        filters += _filters_of(part, where)
+    first = shape(filters[0])
+    for n, tensor in enumerate(filters):
+        if shape(tensor) != first:
+            raise CnnToolError(
+                f"{what}: filter {n + 1} is {'x'.join(map(str, shape(tensor)))} (channels x rows x columns) "
+                f"but filter 1 is {'x'.join(map(str, first))}; all filters need the same shape."
+            )
+    return tuple(filters)
 
 
 def parse_matrix(text: str, what: str = "matrix") -> Grid:

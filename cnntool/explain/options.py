@@ -1,4 +1,4 @@
-"""Parse the small option values the explainers take: `2`, `2x3`, `same`, `1,1`.
+"""Parse the small option values the explainers take: `2`, `2x3`, `same`, `1,1`, `1,0,-1/2`.
 
 Lives in the pure core (not the CLI) so the TUI and tests parse exactly as the
 command line does and get the same error messages.
@@ -10,6 +10,7 @@ import re
 
 from cnntool.arith.formulas import same_padding
 from cnntool.errors import CnnToolError
+from cnntool.numbers import Number, parse_number
 
 Pair = tuple[int, int]
 Padding = tuple[tuple[int, int], tuple[int, int]]
@@ -30,7 +31,7 @@ def parse_pair(text: str | int, what: str, minimum: int = 1) -> Pair:
 
 
 def parse_padding(
-    text: str | int, kernel: Pair, dilation: Pair, stride: Pair, what: str = "--padding"
+    text: str | int, kernel: Pair, dilation: Pair, stride: Pair, what: str = "padding"
 ) -> Padding:
     """`1`, `1x2`, `valid` (0) or `same` (PyTorch's, stride 1 only) → ((top, bottom), (left, right)).
 
@@ -62,3 +63,17 @@ def parse_index(text: str, what: str) -> Pair:
     if not match:
         raise CnnToolError(f"{what}: {text!r} is not a pair of integers like 1,2 (row,column).")
     return int(match.group(1)), int(match.group(2))
+
+
+def parse_numbers(text: str, what: str) -> tuple[Number, ...]:
+    """`1` → (1,); `1, -1/2, 0` (commas, spaces or `|`) → one number per filter, exact where possible."""
+    tokens = [t for t in re.split(r"[\s,|]+", str(text).strip()) if t]
+    if not tokens:
+        raise CnnToolError(f"{what}: give a number such as 0, -1/2 or 0.5 (or one per filter: 1,0,-1).")
+    values = []
+    for token in tokens:
+        value = parse_number(token)
+        if value is None:
+            raise CnnToolError(f"{what}: {token!r} is not a number (integer, decimal or fraction like -1/2).")
+        values.append(value)
+    return tuple(values)

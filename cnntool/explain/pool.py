@@ -15,10 +15,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
-from cnntool.arith.formulas import Formula, conv_exact_len, explain_pool_out_len, pool_out_len
+from cnntool.arith.diagnose import fit_warnings
+from cnntool.arith.formulas import Formula, explain_pool_out_len, pool_out_len
 from cnntool.errors import CnnToolError, ShapeError
-from cnntool.explain.conv import unvisited_warning
 from cnntool.explain.matrix import Tensor, freeze, shape, zeros
+from cnntool.explain.names import PLAIN, Names
 from cnntool.explain.options import Pair
 from cnntool.numbers import Grid, Number
 
@@ -48,6 +49,7 @@ class PoolPlan:
     out_shape: Pair
     formulas: tuple[Formula, Formula]
     warnings: tuple[str, ...] = ()
+    names: Names = PLAIN
 
 
 @dataclass(frozen=True)
@@ -79,43 +81,38 @@ class PoolResult:
     steps: tuple[PoolStep, ...]
 
 
-def plan_pool(image: Tensor, settings: PoolSettings) -> PoolPlan:
+def plan_pool(image: Tensor, settings: PoolSettings, names: Names = PLAIN) -> PoolPlan:
     """Validate as PyTorch does (padding ≤ size/2, no dilation for avg) and size the output via arith."""
     _, h, w = shape(image)
     if settings.mode not in MODES:
-        raise CnnToolError(f"--mode: {settings.mode!r} is not a pooling mode; use 'max' or 'avg'.")
+        raise CnnToolError(f"{names.mode}: {settings.mode!r} is not a pooling mode; use 'max' or 'avg'.")
     (kh, kw), (ph, pw), (dh, dw) = settings.size, settings.padding, settings.dilation
     stride = settings.stride or settings.size
     if min(kh, kw, *stride, dh, dw) < 1 or min(ph, pw) < 0:
-        raise CnnToolError("--size, --stride and --dilation must be ≥ 1 and --padding ≥ 0.")
+        raise CnnToolError(
+            f"{names.size}, {names.stride} and {names.dilation} must be ≥ 1 and {names.padding} ≥ 0."
+        )
     if ph > kh // 2 or pw > kw // 2:
         raise CnnToolError(
-            f"--padding {ph}x{pw} is more than half the window {kh}x{kw}; PyTorch requires padding ≤ size/2 "
-            "(otherwise a window could hold padding only). Use a smaller padding."
+            f"{names.padding} {ph}x{pw} is more than half the window {kh}x{kw}; PyTorch requires padding ≤ "
+            f"size/2 (otherwise a window could hold padding only). Use a smaller {names.padding}."
         )
     if settings.mode == "avg" and (dh, dw) != (1, 1):
-        raise CnnToolError("--dilation applies to max pooling only (PyTorch's avg_pool2d has none).")
+        raise CnnToolError(f"{names.dilation} applies to max pooling only (PyTorch's avg_pool2d has none).")
     out_h = pool_out_len(h, kh, stride[0], (ph, ph), dh, settings.ceil)
     out_w = pool_out_len(w, kw, stride[1], (pw, pw), dw, settings.ceil)
     if out_h < 1 or out_w < 1:
         raise ShapeError(
-            f"the pooling window {kh}x{kw} (dilation {dh}x{dw}) is larger than the padded image "
-            f"{h + 2 * ph}x{w + 2 * pw}. Use a smaller --size or more --padding."
+            f"the pooling window {kh}x{kw} (dilation {dh}x{dw}) is larger than the padded {names.image} "
+            f"{h + 2 * ph}x{w + 2 * pw}. Use a smaller {names.size} or more {names.padding}."
         )
     formulas = (
         explain_pool_out_len("H_out", h, kh, stride[0], (ph, ph), dh, settings.ceil),
         explain_pool_out_len("W_out", w, kw, stride[1], (pw, pw), dw, settings.ceil),
     )
-    warnings = []
-    if not settings.ceil:
-        for axis, size, k, st, p, d in (("H", h, kh, stride[0], ph, dh), ("W", w, kw, stride[1], pw, dw)):
-            if conv_exact_len(size, k, st, (p, p), d).denominator != 1:
-                warnings.append(
-                    unvisited_warning(
-                        axis, size, k, st, (p, p), d, "Try another stride or padding, or --ceil."
-                    )
-                )
-    return PoolPlan(image, settings, stride, (out_h, out_w), formulas, tuple(warnings))
+    axes = (("H", h, kh, stride[0], (ph, ph), dh), ("W", w, kw, stride[1], (pw, pw), dw))
+    warnings = () if settings.ceil else tuple(fit_warnings(axes, pooling=True))
+    return PoolPlan(image, settings, stride, (out_h, out_w), formulas, warnings, names)
 
 
 def _axis(start: int, k: int, d: int, size: int, pad: int) -> tuple[tuple[int, ...], int, int]:
@@ -130,7 +127,8 @@ def pool_step(plan: PoolPlan, channel: int, i: int, j: int) -> PoolStep:
     out_h, out_w = plan.out_shape
     if not (0 <= i < out_h and 0 <= j < out_w):
         raise CnnToolError(
-            f"--at {i},{j} is outside the {out_h}x{out_w} output; rows go 0..{out_h - 1}, columns 0..{out_w - 1}."
+            f"{plan.names.at} {i},{j} is outside the {out_h}x{out_w} output; rows go 0..{out_h - 1}, "
+            f"columns 0..{out_w - 1}."
         )
     s = plan.settings
     _, h, w = shape(plan.image)
@@ -160,9 +158,9 @@ def pool_steps(plan: PoolPlan) -> Iterator[PoolStep]:
                 yield pool_step(plan, ch, i, j)
 
 
-def pool2d(image: Tensor, settings: PoolSettings | None = None) -> PoolResult:
+def pool2d(image: Tensor, settings: PoolSettings | None = None, names: Names = PLAIN) -> PoolResult:
     """Run the whole pooling and keep every step."""
-    plan = plan_pool(image, settings or PoolSettings())
+    plan = plan_pool(image, settings or PoolSettings(), names)
     steps = tuple(pool_steps(plan))
     out_h, out_w = plan.out_shape
     per = out_h * out_w
@@ -204,8 +202,8 @@ def check_pool_dout(plan: PoolPlan, dout: Tensor) -> None:
     if shape(dout) != (c, out_h, out_w):
         dc, dh, dw = shape(dout)
         raise ShapeError(
-            f"--dout is {dc}x{dh}x{dw} (channels x rows x columns) but the output is {c}x{out_h}x{out_w}; "
-            "give one matrix per channel separated by ';;', or 'ones'."
+            f"{plan.names.dout} is {dc}x{dh}x{dw} (channels x rows x columns) but the output is "
+            f"{c}x{out_h}x{out_w}; give one matrix per channel separated by ';;', or 'ones'."
         )
 
 

@@ -185,7 +185,13 @@ LAYERS: tuple[LayerDef, ...] = (
         (Opt("slope", "float", 0.01, aliases=("negative_slope",)),),
         "max(x, slope·x)",
     ),
-    LayerDef("softmax", ("softmax",), (), (), "exp(x)/Σexp(x) over the last dimension"),
+    LayerDef(
+        "softmax",
+        ("softmax",),
+        (),
+        (),
+        "exp(x)/Σexp(x) over the features: a vector's or T×F sequence's last axis, an image's channels",
+    ),
     *(LayerDef(name, (name,), (), (), formula) for name, formula in _ACTIVATIONS.items()),
     LayerDef(
         "embedding",

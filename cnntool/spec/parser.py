@@ -14,15 +14,20 @@ Every error names the token and its offset so the message can point at it.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
+from cnntool import budgets
+from cnntool.budgets import BudgetError
 from cnntool.errors import SpecError
 from cnntool.spec.catalog import BY_NAME, REQUIRED, SHORT, LayerDef, Opt
 from cnntool.spec.nodes import LayerSpec, NetSpec, Node, ResidualSpec
 from cnntool.text import did_you_mean
 
-MAX_REPEAT = 10_000
+_MAX_DIGITS = len(str(budgets.NUMBER.limit))
+#: Options whose value multiplies the work of the arithmetic itself.
+_OPTION_BUDGETS = {"layers": budgets.RECURRENT_LAYERS}
 _TOKEN = re.compile(
     r"(?P<space>[ \t\r]+)|(?P<comment>#[^\n]*)|(?P<sep>[|\n])|(?P<lb>\[)|(?P<rb>\])|(?P<word>[^\s|\[\]#]+)"
 )
@@ -70,6 +75,7 @@ class _Parser:
         self.source = source
         self.tokens = tokenize(source)
         self.pos = 0
+        self.depth = 0
 
     # -- token helpers ---------------------------------------------------------------------
     @property
@@ -117,7 +123,7 @@ class _Parser:
                     hint,
                 )
             raise self.error(f"expected the input shape, got '{tok.text}'", tok, hint)
-        dims = tuple(int(x) for x in re.split("[xX]", tok.text))
+        dims = _whole_numbers(tok.text, "input size")
         if any(d <= 0 for d in dims):
             raise self.error(f"input sizes must be positive, got '{tok.text}'", tok)
         if len(dims) > 3:
@@ -177,7 +183,11 @@ class _Parser:
             self.pos += 1
         opening = self.tok
         self.pos += 1  # '['
+        self.depth += 1
+        if self.depth > budgets.NESTING.limit:
+            raise BudgetError(budgets.message(budgets.NESTING, self.depth, "nesting these blocks"))
         body = self.parse_body(closing=True)
+        self.depth -= 1
         closing = self.tok
         self.pos += 1  # ']'
         if not body:
@@ -185,9 +195,14 @@ class _Parser:
                 "empty block", opening, "put layers inside the brackets: res[ conv 64 k3 p1 | relu ]"
             )
         text = self.source[head.offset if head.text else opening.offset : closing.offset + 1]
-        count = int(match.group("count") or 1)
-        if not 1 <= count <= MAX_REPEAT:
-            raise self.error(f"repeat count must be between 1 and {MAX_REPEAT:,}, got {count}", head)
+        (count,) = _whole_numbers(match.group("count") or "1", "the repeat count")
+        if count < 1:
+            raise self.error(
+                "the repeat count must be at least 1", head, "write e.g. 3*[ conv 16 k3 | relu ]"
+            )
+        size = count * expanded_size(body)
+        if size > budgets.LAYERS.limit:
+            raise BudgetError(budgets.message(budgets.LAYERS, size, f"'{head.text}[...]'"))
         if match.group("res"):
             node: list[Node] = [ResidualSpec(body, text, head.offset if head.text else opening.offset)]
         else:
@@ -295,6 +310,13 @@ def convert_value(opt: Opt, raw: str, fail) -> object:  # noqa: C901 - one branc
             value = float(raw)
         except ValueError:
             raise fail(f"{opt.name} must be a number, got '{raw}'") from None
+        if math.isnan(value):
+            raise fail(f"{opt.name} must be a number, got '{raw}'")
+        if abs(value) > budgets.NUMBER.limit:
+            raise BudgetError(
+                f"{opt.name} {raw[:20]} is larger than cnntool's budget of {budgets.NUMBER.limit:,} "
+                f"({budgets.NUMBER.name}); {budgets.NUMBER.fix}"
+            )
         if kind == "prob" and not 0 <= value < 1:
             raise fail(f"{opt.name} must be in [0, 1), got {raw}")
         return value
@@ -306,7 +328,10 @@ def convert_value(opt: Opt, raw: str, fail) -> object:  # noqa: C901 - one branc
         if re.fullmatch(r"-?\d+(\.\d+)?", raw):
             hint = hint or f"{opt.name} counts things, so it must be a positive whole number"
         raise fail(f"{opt.name} must be {what}, got '{raw}'", hint)
-    parts = tuple(int(x) for x in re.split("[xX]", raw))
+    parts = _whole_numbers(raw, opt.name)
+    budget = _OPTION_BUDGETS.get(opt.name)
+    if budget is not None and max(parts) > budget.limit:
+        raise BudgetError(budgets.message(budget, max(parts), f"{opt.name}={raw}"))
     if kind in ("count", "int0") and len(parts) > 1:
         raise fail(f"{opt.name} must be a single number, got '{raw}'")
     minimum = 0 if kind in ("dims0", "padding", "int0") else 1
@@ -317,9 +342,31 @@ def convert_value(opt: Opt, raw: str, fail) -> object:  # noqa: C901 - one branc
     return parts[0] if len(parts) == 1 else parts
 
 
+def _whole_numbers(text: str, what: str) -> tuple[int, ...]:
+    """'3x32x32' → (3, 32, 32), each at most budgets.NUMBER (checked on the digits, before int())."""
+    parts = re.split("[xX]", text)
+    for part in parts:
+        if len(part.lstrip("0")) > _MAX_DIGITS or int(part) > budgets.NUMBER.limit:
+            shown = part if len(part) <= 20 else f"{part[:12]}… ({len(part):,} digits)"
+            raise BudgetError(
+                f"{what} {shown} is larger than cnntool's budget of {budgets.NUMBER.limit:,} "
+                f"({budgets.NUMBER.name}); {budgets.NUMBER.fix}"
+            )
+    return tuple(int(part) for part in parts)
+
+
+def expanded_size(nodes: tuple[Node, ...] | list[Node]) -> int:
+    """How many rows the layers make once expanded (a residual block adds its add and a possible
+    two-layer projection shortcut), computed without expanding anything."""
+    return sum(expanded_size(n.body) + 3 if isinstance(n, ResidualSpec) else 1 for n in nodes)
+
+
 def parse(source: str, name: str = "") -> NetSpec:
-    """Parse spec text into a NetSpec; raises SpecError pointing at the bad token."""
+    """Parse spec text into a NetSpec; raises SpecError pointing at the bad token (or at the budget)."""
     shape, _, layers = _Parser(source).parse()
+    size = expanded_size(layers)
+    if size > budgets.LAYERS.limit:
+        raise BudgetError(budgets.message(budgets.LAYERS, size, "the spec"))
     return NetSpec(shape, layout_of(shape, layers), layers, source, name)
 
 

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import sys
 from pathlib import Path
 
 from cnntool.errors import CnnToolError, SpecError
+from cnntool.files import read_text
 from cnntool.spec.nodes import NetSpec
 from cnntool.spec.parser import layout_of, parse
 from cnntool.spec.zoo import ZOO
 from cnntool.text import did_you_mean
 
-MAX_SPEC_BYTES = 1_000_000
 _SHAPE = re.compile(r"\d+(?:x\d+)*", re.IGNORECASE)
 
 
@@ -43,7 +42,7 @@ def read_spec_text(arg: str, files: bool = True) -> tuple[str, str]:
     if not files:
         return arg, ""
     if arg == "-":
-        return sys.stdin.read(), "<stdin>"
+        return read_text("-", what="spec"), "<stdin>"
     stripped = arg.strip()
     if not stripped:
         return arg, ""  # the parser says "the spec is empty" with an example
@@ -54,10 +53,8 @@ def read_spec_text(arg: str, files: bool = True) -> tuple[str, str]:
         and " " not in stripped
         and not _SHAPE.fullmatch(stripped)
     ):
-        if _is_file(path):
-            return _read_file(path), path.name
-        if path.is_dir():
-            raise CnnToolError(f"'{arg}' is a folder, not a spec file")
+        if _exists(path):  # read_text refuses folders, pipes and devices with their own message
+            return read_text(path, what="spec file"), path.name
         if "/" in stripped or "\\" in stripped or path.suffix:
             raise CnnToolError(
                 f"spec file '{arg}' does not exist (check the path, or quote a spec: \"3x32x32 | conv 8 k3\")"
@@ -68,27 +65,17 @@ def read_spec_text(arg: str, files: bool = True) -> tuple[str, str]:
             + (hint + " " if hint else "")
             + '(`cnntool zoo` lists the nets; a spec starts with the input shape: "3x32x32 | conv 8 k3")'
         )
-    if len(stripped) < 4096 and _is_file(path):  # a file whose name contains spaces or '|'
-        return _read_file(path), path.name
+    if len(stripped) < 4096 and _exists(path) and not path.is_dir():  # a file named with spaces or '|'
+        return read_text(path, what="spec file"), path.name
     return arg, ""
 
 
-def _is_file(path: Path) -> bool:
+def _exists(path: Path) -> bool:
+    """Whether something is at `path` (a symlink loop counts: read_text then says what is wrong)."""
     try:
-        return path.is_file()
+        return path.exists() or path.is_symlink()
     except OSError:  # a name too long for the file system is spec text, not a path
         return False
-
-
-def _read_file(path: Path) -> str:
-    try:
-        if path.stat().st_size > MAX_SPEC_BYTES:
-            raise CnnToolError(f"spec file '{path}' is larger than {MAX_SPEC_BYTES:,} bytes")
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise CnnToolError(f"spec file '{path}' is not UTF-8 text") from None
-    except OSError as exc:
-        raise CnnToolError(f"cannot read spec file '{path}': {exc.strerror}") from None
 
 
 def parse_shape(text: str, what: str = "input shape") -> tuple[int, ...]:
@@ -106,7 +93,7 @@ def load_spec(
     arg: str | NetSpec, input_shape: str | None = None, hwc: bool = False, files: bool = True
 ) -> NetSpec:
     """Resolve and parse a spec argument (see `read_spec_text`), applying an input-shape override
-    and channels-last input."""
+    and, with `hwc`, reading a typed input shape channels-last (zoo nets keep their layout)."""
     if isinstance(arg, NetSpec):
         spec = arg
     else:
@@ -115,7 +102,9 @@ def load_spec(
     if input_shape is not None:
         shape = parse_shape(input_shape)
         spec = dataclasses.replace(spec, input_shape=shape, layout=layout_of(shape, spec.layers))
-    if hwc:
+    # --hwc reads a *typed* input shape channels-last; a zoo net keeps its own (channels-first) input.
+    typed = input_shape is not None or spec.name not in ZOO
+    if hwc and typed:
         spec = dataclasses.replace(spec, input_shape=to_channels_first(spec.input_shape, spec.layout))
     return spec
 

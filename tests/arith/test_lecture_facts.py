@@ -100,7 +100,7 @@ def test_max_pool_7x7_to_4x4_is_ceil_mode() -> None:
     assert summarize("1x7x7 | maxpool 2 ceil=true").output_shape == (1, 4, 4)
     floor = summarize("1x7x7 | maxpool 2")
     assert floor.output_shape == (1, 3, 3)
-    assert "ceil=true (→ 4)" in floor.warnings[0]
+    assert "ceil mode (→ 4)" in floor.warnings[0]
 
 
 def test_lenet5_about_60k() -> None:

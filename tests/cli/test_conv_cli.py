@@ -220,6 +220,23 @@ BAD = [
     ("convT", "--image", "1 2; 3 4", "--kernel", "1 1; 1 1", "--at", "2,0"),
     ("convT", "--image", "1 2; 3 4", "--kernel", "1;; 1"),  # channel mismatch
     ("conv", "--image", "1 2; 3 4", "--kernel", "1", "--no-such-option"),  # Typer usage error
+    ("conv", "--image", "1 2; 3 4", "--kernel", "1 | 1 1"),  # filters of different shapes
+    ("conv", "--image", "1 2; 3 4", "--kernel", "1 | 2", "--bias", "1,2,3"),  # a bias per filter
+    (
+        "conv",
+        "--image",
+        "1 2; 3 4",
+        "--kernel",
+        "1 | 2",
+        "--backward",
+        "--dout",
+        "1 1; 1 1",
+    ),  # a dout per filter
+    ("conv", "--image", "1 2; 3 4", "--kernel", "diag,nope"),  # unknown sample in a list
+    ("conv", "--image", "1 2 | 3 4", "--kernel", "1"),  # an image has no filters
+    ("convT", "--image", "1 2; 3 4", "--kernel", "1 | 2"),  # convT has one output channel
+    ("convT", "--image", "1 2; 3 4", "--kernel", "1", "--backward", "--dout", "1 2"),  # wrong dout shape
+    ("pool", "--image", "1 2; 3 4", "--truncate", "16"),  # range 0..15
 ]
 
 
@@ -247,3 +264,102 @@ def test_bad_npy(tmp_path) -> None:
     np.save(path, np.arange(3))
     result = run("conv", "--image", f"@{path}", "--kernel", "1")
     assert result.exit_code == 2 and "expected H×W or C×H×W" in result.stderr
+
+
+# --- several filters, convT backward, names and choices -------------------------------------------
+
+
+def test_several_filters_at_one_cell() -> None:
+    out = ok(
+        "conv",
+        "--image",
+        "x",
+        "--kernel",
+        "diag|cross|antidiag",
+        "--normalize",
+        "--truncate",
+        "2",
+        "--at",
+        "0,6",
+    )
+    assert (
+        "filter 3, output (0,6)" in out
+        and "map 3 output[0,6] = 0.77" in out
+        and "map 1 output[0,6] = 0.33" in out
+    )
+
+
+def test_rgb_image_with_a_filter_file() -> None:
+    out = ok(
+        "conv", "--image", f"@{EXAMPLES / 'rgb.txt'}", "--kernel", f"@{EXAMPLES / 'rgb_filters.txt'}",
+        "--at", "0,0", "--bias", "1,-1",
+    )  # fmt: skip
+    assert "channel 3 partial sum: (3 × 1) + (0 × 1) + (1 × 0) + (1 × 0) = 3" in out
+    assert "sum over channels = 2 + 3 + 3 = 8" in out and "map 1 output[0,0] = 9" in out
+    assert "sum over channels = 0 + 0 + 5/2 = 5/2" in out and "map 2 output[0,0] = 3/2" in out
+    data = json.loads(
+        ok(
+            "conv",
+            "-i",
+            f"@{EXAMPLES / 'rgb.txt'}",
+            "-k",
+            f"@{EXAMPLES / 'rgb_filters.txt'}",
+            "--at",
+            "0,0",
+            "--json",
+        )
+    )
+    assert [s["channel_sums"] for s in data["steps"]] == [[2, 3, 3], [0, 0, "5/2"]]
+    assert [s["value"] for s in data["steps"]] == [8, "5/2"]
+
+
+def test_several_filters_steps_and_backward() -> None:
+    args = ("conv", "-i", "1 2 3; 4 5 6; 7 8 9", "-k", "1 0; 0 -1 | 0 1; 1 0")
+    out = ok(*args, "--steps")
+    assert "filter 2, output (1,1)" in out and "map 2 output[1,1] = 14" in out
+    data = json.loads(ok(*args, "--backward", "--dout", "1 0; 0 1 | 1 1; 1 1", "--json"))["backward"]
+    # filter 1 as in test_conv_backward_json_and_human; filter 2 (0 1; 1 0) with ones: dW = window sums
+    assert data["dweight"] == [[[[6, 8], [12, 14]]], [[[12, 16], [24, 28]]]]
+    assert data["dinput"] == [
+        [[1, 1, 1], [1, 2, 1], [1, 1, -1]]
+    ]  # 1 0 0; 0 0 0; 0 0 -1 + 0 1 1; 1 2 1; 1 1 0
+    assert data["dbias"] == [2, 4]
+    out = ok(*args, "--backward", "--steps")
+    assert "filter 2: dL/dW[1,1]" in out and "dL/db = 4, 4 (one per filter)" in out
+
+
+def test_several_filters_as_matrix() -> None:
+    out = ok("conv", "--image", "x", "--kernel", "diag,cross,antidiag", "--as-matrix")
+    assert "matrix has 147×81 = 11,907 entries, 1,323 non-zero, 27 distinct weights" in out
+
+
+def test_convt_backward() -> None:
+    args = ("convT", "-i", "1 2; 3 4", "-k", "1 1; 1 1", "--stride", "2", "--backward")
+    dout = "1 2 3 4; 5 6 7 8; 9 10 11 12; 13 14 15 16"
+    data = json.loads(ok(*args, "--dout", dout, "--json"))["backward"]
+    assert data["dinput"] == [[[14, 22], [46, 54]]]  # 1+2+5+6, 3+4+7+8, ...
+    assert data["dweight"] == [[[78, 88], [118, 128]]]  # 1·1 + 2·3 + 3·9 + 4·11, ...
+    assert data["dbias"] == 136
+    out = ok(*args, "--steps")
+    assert "dL/dx[1,1]" in out and "dL/dW[0,0]" in out and "dL/db = 16" in out
+
+
+def test_cli_errors_name_the_flags() -> None:
+    result = run("conv", "--image", "1 2; 3 4", "--kernel", "nine")
+    assert result.exit_code == 2 and "Use a smaller --kernel or more --padding" in result.stderr
+    result = run("pool", "--image", "1 2; 3 4", "--at", "1,0")
+    assert result.exit_code == 2 and "--at 1,0 is outside the 1x1 output" in result.stderr
+
+
+def test_choices_and_ranges_show_in_help_and_errors() -> None:
+    from cnntool.cli.app import app as root
+
+    help_text = runner.invoke(root, ["pool", "--help"], env={"COLUMNS": "200"}).stdout
+    assert "max|avg" in help_text and "0<=x<=15" in help_text
+    conv_help = runner.invoke(root, ["conv", "--help"], env={"COLUMNS": "200"}).stdout
+    assert "diag,cross,antidiag" in conv_help and "---" in conv_help and "'|'" in conv_help
+    result = run("pool", "--image", "1 2; 3 4", "--mode", "median")
+    assert result.exit_code == 2 and "'median' is not one of 'max', 'avg'" in result.stderr
+    result = run("conv", "--image", "1", "--kernel", "1", "--decimals", "16")
+    assert result.exit_code == 2 and "16 is not in the range 0<=x<=15" in result.stderr
+    assert json.loads(ok("pool", "-i", "1 2; 3 4", "--mode", "AVG", "--json"))["output"] == [[["5/2"]]]

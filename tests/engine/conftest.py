@@ -1,4 +1,8 @@
-"""Shared fixtures of the engine tests; `slow` tests run only when selected with `-m slow`."""
+"""Shared fixtures of the engine tests.
+
+`slow` tests are deselected by pyproject's `addopts = -m "not slow"` (the one mechanism) and run
+with `pytest -m slow`.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,15 @@ import numpy as np
 import pytest
 
 
-def pytest_collection_modifyitems(config, items):
-    if "slow" in (config.getoption("-m") or ""):
-        return
-    skip = pytest.mark.skip(reason="slow: select with -m slow")
-    for item in items:
-        if "slow" in item.keywords:
-            item.add_marker(skip)
-
-
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(1234)
+
+
+@pytest.fixture
+def twin(torch):
+    """tests/engine/torch_twin.py (PyTorch modules built from a spec), imported once torch is known
+    to be installed; without torch, the test is skipped with the `torch` fixture's reason."""
+    from tests.engine import torch_twin
+
+    return torch_twin

@@ -1,5 +1,6 @@
 """build(spec) against the analysis and PyTorch, whole-network training parity, save/load, export,
-and the errors bad input gets."""
+and the errors bad input gets. The PyTorch side is the twin built from the spec
+(tests/engine/torch_twin.py), never the engine's own export, except where the export is under test."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from cnntool.engine import build, load, losses, optim
 from cnntool.engine.export import export, to_torch, torch_source
 from cnntool.errors import CnnToolError, ShapeError
 from cnntool.spec.parser import parse
+from tests.engine.specs import PARITY_SPECS
+
+# torch notes that 'same' with an even kernel copies the input to pad it; the result is what we test.
+pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel:UserWarning")
 
 LENET = (
     "1x28x28 | conv 6 k5 p2 | relu | maxpool 2 | conv 16 k5 | relu | maxpool 2 | flatten"
@@ -52,10 +57,9 @@ def test_build_matches_analysis_params_and_shapes(spec):
 
 @pytest.mark.torch
 @pytest.mark.parametrize("spec", NETS)
-def test_engine_torch_and_analysis_agree_layer_by_layer(spec):
-    torch = pytest.importorskip("torch", reason="PyTorch is the reference oracle")
+def test_engine_torch_and_analysis_agree_layer_by_layer(spec, torch, twin):
     model = build(spec)
-    tmodel = to_torch(model)
+    tmodel = twin.twin_of(spec, model.state_dict(), "float32").eval()
     shapes = []
     hooks = [m.register_forward_hook(lambda _m, _i, out: shapes.append(tuple(out.shape[1:])))
              for name, m in tmodel.named_modules() if name and "." not in name]  # fmt: skip
@@ -82,11 +86,10 @@ def test_state_dict_names_follow_torch_sequential():
 
 
 @pytest.mark.torch
-def test_lenet_training_matches_torch_after_10_steps():
-    torch = pytest.importorskip("torch", reason="PyTorch is the reference oracle")
+def test_lenet_training_matches_torch_after_10_steps(torch, twin):
     rng = np.random.default_rng(0)
     model = build(LENET, seed=0)
-    tmodel = to_torch(model).train()
+    tmodel = twin.twin_of(LENET, model.state_dict(), "float32").train()
     x = rng.standard_normal((16, 1, 28, 28)).astype(np.float32)
     y = rng.integers(0, 10, 16)
     opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
@@ -105,6 +108,45 @@ def test_lenet_training_matches_torch_after_10_steps():
     for name, value in model.state_dict().items():
         ref = tstate[name].numpy()
         assert np.abs(value - ref).max() <= 1e-5 * max(1.0, np.abs(ref).max()), name
+
+
+# Batchnorm (running statistics), layernorm, residual projections, leaky slope, pooling options.
+TRAIN_NETS = {
+    "resnet_blocks": RESNET_BLOCKS,
+    "norms_and_pools": (
+        "2x12x12 | conv 6 k3 p1 | batchnorm | leakyrelu 0.1 | avgpool 3 s2 p1 count_include_pad=false"
+        " | conv 8 k2 padding=same g2 | relu6 | maxpool 3 s2 dilation=2 ceil=true | flatten | dense 12"
+        " | layernorm | tanh | dense 4"
+    ),
+}
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("net", sorted(TRAIN_NETS))
+def test_float64_training_steps_match_torch(net, torch, twin):
+    """Five SGD steps (momentum, weight decay) in float64: every loss, weight and running statistic."""
+    spec, rng = TRAIN_NETS[net], np.random.default_rng(4)
+    model = build(spec, seed=2, dtype="float64")
+    tmodel = twin.twin_of(spec, model.state_dict()).train()
+    x = 2 * rng.standard_normal((8, *_analyze(spec).input_shape))
+    y = rng.integers(0, _analyze(spec).output_shape[0], 8)
+    opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=1e-3)
+    topt = torch.optim.SGD(tmodel.parameters(), lr=0.05, momentum=0.9, weight_decay=1e-3)
+    for _ in range(5):
+        loss, dlogits = losses.cross_entropy(model.forward(x, train=True), y)
+        model.backward(dlogits)
+        opt.step()
+        opt.zero_grad()
+        tloss = torch.nn.functional.cross_entropy(tmodel(torch.tensor(x)), torch.tensor(y))
+        topt.zero_grad()
+        tloss.backward()
+        topt.step()
+        assert loss == pytest.approx(tloss.item(), rel=1e-11)
+    tstate = tmodel.state_dict()
+    assert list(model.state_dict()) == list(tstate)
+    for name, value in model.state_dict().items():
+        ref = tstate[name].numpy()
+        assert np.abs(value - ref).max() <= 1e-10 * max(1.0, np.abs(ref).max()), name
 
 
 def test_training_reduces_the_loss():
@@ -198,8 +240,7 @@ def test_load_refuses_corrupt_and_mismatched_files(tmp_path):
 
 
 @pytest.mark.torch
-def test_export_writes_a_module_that_loads_strictly(tmp_path):
-    torch = pytest.importorskip("torch", reason="PyTorch is the reference oracle")
+def test_export_writes_a_module_that_loads_strictly(tmp_path, torch):
     import importlib.util
 
     model, _, x = _trained()
@@ -211,6 +252,23 @@ def test_export_writes_a_module_that_loads_strictly(tmp_path):
     tmodel = module.load_model()
     np.testing.assert_allclose(
         tmodel(torch.tensor(x)).detach().numpy(), model.forward(x), rtol=1e-4, atol=1e-5
+    )
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", sorted(PARITY_SPECS))
+def test_exported_module_matches_the_twin(name, torch, twin):
+    """The exporter reads the engine's layers; the twin reads the spec: both must compute the same."""
+    spec = PARITY_SPECS[name]
+    model = build(spec, seed=1, dtype="float64")
+    x = torch.tensor(np.random.default_rng(2).standard_normal((2, *_analyze(spec).input_shape)))
+    exported = to_torch(model).eval()
+    assert list(exported.state_dict()) == list(model.state_dict())
+    np.testing.assert_allclose(
+        exported(x).detach().numpy(),
+        twin.twin_of(spec, model.state_dict()).eval()(x).detach().numpy(),
+        rtol=1e-12,
+        atol=1e-12,
     )
 
 

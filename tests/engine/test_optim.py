@@ -10,8 +10,6 @@ import pytest
 from cnntool.engine import optim
 from cnntool.engine.layers.base import Parameter
 
-torch = pytest.importorskip("torch", reason="PyTorch is the reference oracle for these tests")
-
 CASES = [
     ("SGD", {"lr": 0.1}),
     ("SGD", {"lr": 0.05, "momentum": 0.9}),
@@ -28,7 +26,7 @@ CASES = [
 
 @pytest.mark.torch
 @pytest.mark.parametrize(("name", "kwargs"), CASES)
-def test_optimizer_matches_torch_over_20_steps(name, kwargs, rng):
+def test_optimizer_matches_torch_over_20_steps(name, kwargs, rng, torch):
     shapes = [(3, 4), (5,)]
     values = [rng.standard_normal(s) for s in shapes]
     ours = [Parameter(f"p{i}", v.copy()) for i, v in enumerate(values)]
@@ -47,7 +45,7 @@ def test_optimizer_matches_torch_over_20_steps(name, kwargs, rng):
 
 
 @pytest.mark.torch
-def test_schedules_match_torch():
+def test_schedules_match_torch(torch):
     p = Parameter("w", np.zeros(1))
     t = torch.zeros(1, requires_grad=True)
     for ours_cls, theirs_cls, kw, tkw in [
@@ -63,7 +61,7 @@ def test_schedules_match_torch():
 
 
 @pytest.mark.torch
-def test_clip_grad_norm_matches_torch(rng):
+def test_clip_grad_norm_matches_torch(rng, torch):
     grads = [rng.standard_normal((3, 3)), rng.standard_normal(4)]
     ours = [Parameter(f"p{i}", np.zeros_like(g)) for i, g in enumerate(grads)]
     theirs = [torch.zeros(g.shape, dtype=torch.float64, requires_grad=True) for g in grads]

@@ -107,7 +107,10 @@ def test_max_pool_of_printed_feature_file(tmp_path) -> None:
 def test_floor_pool_drops_last_row_and_warns() -> None:
     pooled = pool2d((x_map("diag"),), PoolSettings(size=(2, 2)))
     assert pooled.plan.out_shape == (3, 3)
-    assert len(pooled.plan.warnings) == 2
+    # both axes are warned about; alike axes share one warning, as in `cnntool summary`
+    (warning,) = pooled.plan.warnings
+    assert warning.startswith("H and W:") and "3.5 is not an integer" in warning
+    assert "last 1 input row and column is never visited" in warning and "ceil mode (→ 4)" in warning
 
 
 def test_windows_32_and_36() -> None:
@@ -140,3 +143,53 @@ def test_one_pixel_pad_two_five_by_five_filter() -> None:
     ones = parse_tensor("; ".join(["1 1 1 1 1"] * 5))
     out = conv2d(parse_tensor("3"), ones, ConvSettings(padding=((2, 2), (2, 2)))).output
     assert out == ((3,),)
+
+
+# --- the "bunch of filters" slide: one image, three filters, three maps ------------------------
+
+
+def test_three_filters_at_once_give_the_slides_three_maps() -> None:
+    from cnntool.explain import ConvRequest, run_conv
+    from cnntool.explain.matrix import parse_filters
+
+    report = run_conv(
+        ConvRequest(parse_tensor("x"), parse_filters("diag,cross,antidiag"), ConvSettings(normalize=True))
+    )
+    assert report.filters == 3 and report.out_shape == (7, 7)
+    for f, name in enumerate(("diag", "cross", "antidiag")):
+        assert as_text(report.outputs[f]) == slide_text(SLIDE_MAPS[name])  # antidiag: the 0.77 fix above
+    assert report.outputs[2][0][6] == F(7, 9)  # the slide's 0.11 in that corner is the typo
+    assert len(report.steps) == 3 * 49
+    assert [s.filter for s in report.steps[48:50]] == [0, 1]
+    assert report.steps_of(1)[0].value == F(3, 9)  # cross at (0,0): 0.33 on the slide
+
+
+def test_three_maps_pooled_as_channels_match_the_slides() -> None:
+    from cnntool.explain import ConvRequest, PoolRequest, run_conv, run_pool
+    from cnntool.explain.matrix import parse_filters
+
+    maps = run_conv(
+        ConvRequest(parse_tensor("x"), parse_filters("diag | cross | antidiag"), ConvSettings(normalize=True))
+    ).outputs
+    pooled = run_pool(PoolRequest(maps, PoolSettings(size=(2, 2), mode="max", ceil=True))).output
+    for f, name in enumerate(("diag", "cross", "antidiag")):
+        assert as_text(pooled[f]) == slide_text(SLIDE_POOLED[name])
+
+
+def test_three_filters_through_the_cli_json() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from cnntool.cli.conv import app
+
+    result = CliRunner().invoke(
+        app, ["conv", "-i", "x", "-k", "diag,cross,antidiag", "--normalize", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["filters"] == 3 and data["output_shape"] == [3, 7, 7]
+    assert (
+        data["output"][0][0][0] == "7/9" and data["output"][1][3][3] == 1 and data["output"][2][0][6] == "7/9"
+    )
+    assert [s["filter"] for s in data["steps"][::49]] == [0, 1, 2]

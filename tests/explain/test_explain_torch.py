@@ -12,6 +12,7 @@ from fractions import Fraction
 import pytest
 
 from cnntool.arith.formulas import same_padding
+from cnntool.explain import ConvRequest, ConvTRequest, run_conv, run_conv_transpose
 from cnntool.explain.conv import ConvSettings, conv2d, conv2d_backward, plan_conv
 from cnntool.explain.conv_transpose import ConvTSettings, conv_transpose2d
 from cnntool.explain.pool import PoolSettings, pool2d, pool2d_backward
@@ -135,9 +136,7 @@ def test_pool_forward_and_backward_match_torch(mode: str, seed: int) -> None:
     assert torch.allclose(x.grad[0], torch.tensor(as_floats(grads.dinput), dtype=torch.float64), atol=1e-12)
 
 
-@pytest.mark.parametrize("seed", range(30))
-def test_conv_transpose_matches_torch(seed: int) -> None:
-    rng = random.Random(2000 + seed)
+def random_convt_case(rng: random.Random):
     c = rng.randint(1, 3)
     kh, kw = rng.randint(1, 3), rng.randint(1, 3)
     s = (rng.randint(1, 3), rng.randint(1, 3))
@@ -152,6 +151,14 @@ def test_conv_transpose_matches_torch(seed: int) -> None:
     if any(full[a] - 2 * p[a] < 1 for a in range(2)):
         p = (0, 0)  # padding would crop the whole output: an error case, tested with the CLI
     st = ConvTSettings(stride=s, padding=p, output_padding=op, dilation=d, bias=Fraction(rng.randint(-2, 2)))
+    return image, kernel, st
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_conv_transpose_matches_torch(seed: int) -> None:
+    rng = random.Random(2000 + seed)
+    image, kernel, st = random_convt_case(rng)
+    s, p, op, d = st.stride, st.padding, st.output_padding, st.dilation
     result = conv_transpose2d(image, kernel, st)
     weight = to_torch(kernel)[0][:, None]  # (C_in, C_out=1, kh, kw)
     bias = torch.tensor([float(st.bias)], dtype=torch.float64)
@@ -159,6 +166,68 @@ def test_conv_transpose_matches_torch(seed: int) -> None:
         to_torch(image), weight, bias, stride=s, padding=p, output_padding=op, dilation=d
     )[0, 0]
     assert as_floats(result.output) == ref.tolist()
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_conv_transpose_backward_matches_torch_autograd(seed: int) -> None:
+    """dL/dx, dL/dW and dL/db of `convT --backward`, exact on integers, against PyTorch's autograd."""
+    rng = random.Random(2500 + seed)
+    image, kernel, st = random_convt_case(rng)
+    out_shape = run_conv_transpose(ConvTRequest(image, kernel, st)).plan.out_shape
+    dout = rand_tensor(rng, 1, *out_shape)[0]
+    report = run_conv_transpose(ConvTRequest(image, kernel, st, backward=True, dout=dout))
+    x = to_torch(image, grad=True)
+    weight = to_torch(kernel)[0][:, None].clone().requires_grad_(True)  # (C_in, 1, kh, kw)
+    bias = torch.tensor([float(st.bias)], dtype=torch.float64, requires_grad=True)
+    out = F.conv_transpose2d(
+        x, weight, bias, stride=st.stride, padding=st.padding, output_padding=st.output_padding,
+        dilation=st.dilation,
+    )  # fmt: skip
+    assert as_floats(report.output) == out[0, 0].tolist()
+    out.backward(to_torch((dout,)))
+    grads = report.backward.grads[0]
+    assert as_floats(grads.dinput) == x.grad[0].tolist()
+    assert as_floats(grads.dweight) == weight.grad[:, 0].tolist()
+    assert float(grads.dbias) == bias.grad[0].item()
+    assert report.backward.dinput == grads.dinput
+
+
+def filters_to_torch(kernels, grad: bool = False):
+    """F filters of (C, kh, kw) → PyTorch's conv2d weight (F, C, kh, kw)."""
+    data = [[[[float(v) for v in row] for row in g] for g in k] for k in kernels]
+    return torch.tensor(data, dtype=torch.float64, requires_grad=grad)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_several_filters_match_torch_forward_and_backward(seed: int) -> None:
+    """F filters = conv2d with weight (F, C, kh, kw): F maps; dL/dx sums the filters' contributions."""
+    rng = random.Random(3000 + seed)
+    image, kernel, st = random_conv_case(rng)
+    count = rng.randint(2, 4)
+    kernels = (
+        kernel,
+        *(rand_tensor(rng, len(kernel), len(kernel[0]), len(kernel[0][0])) for _ in range(count - 1)),
+    )
+    biases = tuple(Fraction(rng.randint(-3, 3)) for _ in range(count))
+    out_shape = run_conv(ConvRequest(image, kernels, st, biases=biases)).out_shape
+    dout = rand_tensor(rng, count, *out_shape)
+    report = run_conv(ConvRequest(image, kernels, st, biases=biases, backward=True, dout=dout))
+
+    x = to_torch(image, grad=True)
+    w = filters_to_torch(kernels, grad=True)
+    b = torch.tensor([float(v) for v in biases], dtype=torch.float64, requires_grad=True)
+    weff = torch.flip(w, dims=(2, 3)) if st.flip else w
+    if st.normalize:
+        weff = weff / (len(kernel) * len(kernel[0]) * len(kernel[0][0]))
+    (pt, pb), (pl, pr) = st.padding
+    out = F.conv2d(F.pad(x, (pl, pr, pt, pb)), weff, b, stride=st.stride, dilation=st.dilation)
+    assert tuple(out.shape[1:]) == (count, *report.out_shape)
+    assert torch.allclose(out[0], torch.tensor(as_floats(report.outputs), dtype=torch.float64), atol=1e-12)
+    out.backward(to_torch(dout))
+    back = report.backward
+    assert torch.allclose(w.grad, torch.tensor(as_floats(back.dweight), dtype=torch.float64), atol=1e-12)
+    assert torch.allclose(x.grad[0], torch.tensor(as_floats(back.dinput), dtype=torch.float64), atol=1e-12)
+    assert [float(v) for v in back.dbias] == pytest.approx(b.grad.tolist())
 
 
 def test_plan_shapes_agree_with_torch_for_lecture_case() -> None:

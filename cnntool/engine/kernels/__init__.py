@@ -9,3 +9,4 @@ device brings its own table. Each kernel has a naive NumPy twin in `cnntool.engi
 from cnntool import config
 
 config.apply_threads()
+config.disable_cache_if_unwritable(__file__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cnntool.arith.hyper import ActivationHyper
+from cnntool.arith.hyper import ActivationHyper, SoftmaxHyper
 from cnntool.engine.backend import backend_of
 from cnntool.engine.layers.base import BuildContext, Layer, TorchCall
 
@@ -129,26 +129,30 @@ class Tanh(Layer):
 
 
 class Softmax(Layer):
-    """Softmax over the last axis (the classes, also at every step of a T×K sequence), shifted by the
-    max for stability: x (N, …, K) → same shape. PyTorch's twin is nn.Softmax(dim=-1)."""
+    """Softmax over the features, shifted by the max for stability: the classes of (N, K), every step's
+    features of (N, T, F) (dim −1), the channels of (N, C, H, W) (dim 1). Same as nn.Softmax(dim)."""
 
     kind = "softmax"
     kinds = ("softmax",)
 
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
     @classmethod
-    def from_hyper(cls, hyper: ActivationHyper, ctx: BuildContext) -> Softmax:
-        return cls()
+    def from_hyper(cls, hyper: SoftmaxHyper, ctx: BuildContext) -> Softmax:
+        return cls(hyper.dim)
 
     def torch_call(self) -> TorchCall:
-        return TorchCall("nn.Softmax", (), (("dim", -1),))
+        return TorchCall("nn.Softmax", (), (("dim", self.dim),))
 
     def forward(self, x: Any, train: bool = False) -> Any:
         xp = backend_of(x).xp
-        e = xp.exp(x - x.max(axis=-1, keepdims=True))
-        out = e / e.sum(axis=-1, keepdims=True)
+        e = xp.exp(x - x.max(axis=self.dim, keepdims=True))
+        out = e / e.sum(axis=self.dim, keepdims=True)
         self._push(out)
         return out
 
     def backward(self, dout: Any) -> Any:
         (s,) = self._pop()
-        return s * (dout - (dout * s).sum(axis=-1, keepdims=True))
+        return s * (dout - (dout * s).sum(axis=self.dim, keepdims=True))

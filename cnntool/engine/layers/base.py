@@ -75,6 +75,8 @@ class Layer:
         # False on a model's first layer: nobody needs d(input), and for a conv skipping it
         # skips the most expensive col2im of the step (PyTorch skips it too).
         self.needs_dx = True
+        #: trainable=false in the spec: the parameters stay in the state_dict but are not trained.
+        self.frozen = False
         self._saved: list[tuple[Any, ...]] = []
         self._params: dict[str, Parameter] = {}
         self._buffers: dict[str, Any] = {}
@@ -100,8 +102,8 @@ class Layer:
             p.name = prefix + local
 
     def parameters(self) -> list[Parameter]:
-        """Trainable parameters in PyTorch's registration order."""
-        return list(self._params.values())
+        """Trainable parameters in PyTorch's registration order (none when the layer is frozen)."""
+        return [] if self.frozen else list(self._params.values())
 
     def state_items(self, prefix: str = "") -> list[tuple[str, Any]]:
         """(name, array) pairs in PyTorch's state_dict order: parameters, then buffers."""

@@ -31,12 +31,14 @@ class BatchNorm(Layer):
         affine: bool = True,
         *,
         spatial_rank: int = 2,
+        features_last: bool = False,
         dtype=None,
     ) -> None:
         super().__init__()
         dtype = resolve_dtype(dtype)
         self.num_features, self.eps, self.momentum, self.affine = num_features, eps, momentum, affine
         self.spatial_rank = spatial_rank  # 0 or 1: PyTorch's BatchNorm1d, 2: BatchNorm2d
+        self.features_last = features_last  # (N, T, F): statistics per feature, over N and T
         self.weight = self._add_param("weight", np.ones(num_features, dtype=dtype)) if affine else None
         self.bias = self._add_param("bias", np.zeros(num_features, dtype=dtype)) if affine else None
         self._buffers["running_mean"] = np.zeros(num_features, dtype=dtype)
@@ -45,16 +47,39 @@ class BatchNorm(Layer):
 
     @classmethod
     def from_hyper(cls, h: BatchNormHyper, ctx: BuildContext) -> BatchNorm:
-        return cls(h.num_features, h.eps, h.momentum, h.affine, spatial_rank=h.spatial_rank, dtype=ctx.dtype)
+        return cls(h.num_features, h.eps, h.momentum, h.affine, spatial_rank=h.spatial_rank,
+                   features_last=h.features_last, dtype=ctx.dtype)  # fmt: skip
 
     def torch_call(self) -> TorchCall:
+        name = (
+            "SequenceBatchNorm"
+            if self.features_last
+            else f"nn.BatchNorm{2 if self.spatial_rank == 2 else 1}d"
+        )
         return TorchCall(
-            f"nn.BatchNorm{2 if self.spatial_rank == 2 else 1}d",
+            name,
             (self.num_features,),
             (("eps", float(self.eps)), ("momentum", float(self.momentum)), ("affine", self.affine)),
         )
 
     def forward(self, x: Any, train: bool = False) -> Any:
+        if self.features_last:  # (N, T, F) → (N, F, T), normalised per feature, and back
+            self._check_rank(x, (3,), "(N, T, F)")
+            xp = backend_of(x).xp
+            return xp.ascontiguousarray(
+                self._forward(xp.ascontiguousarray(x.transpose(0, 2, 1)), train).transpose(0, 2, 1)
+            )
+        return self._forward(x, train)
+
+    def backward(self, dout: Any) -> Any:
+        if self.features_last:
+            xp = backend_of(dout).xp
+            return xp.ascontiguousarray(
+                self._backward(xp.ascontiguousarray(dout.transpose(0, 2, 1))).transpose(0, 2, 1)
+            )
+        return self._backward(dout)
+
+    def _forward(self, x: Any, train: bool) -> Any:
         self._check_rank(x, (2, 3, 4), "(N, C), (N, C, L) or (N, C, H, W)")
         self._check_dim(x, 1, self.num_features, "channels")
         if train and x.size // self.num_features < 2:
@@ -98,7 +123,7 @@ class BatchNorm(Layer):
             return self.weight.value, self.bias.value
         return xp.ones(self.num_features, dtype=dtype), xp.zeros(self.num_features, dtype=dtype)
 
-    def backward(self, dout: Any) -> Any:
+    def _backward(self, dout: Any) -> Any:
         xhat, inv_std, train = self._pop()
         backend = backend_of(dout)
         scale, _ = self._affine(backend.xp, xhat.dtype)

@@ -1,0 +1,94 @@
+"""Work budgets: every input is checked against these limits before any work starts.
+
+A few characters must never cost more than about a second or a few hundred MB: a spec that
+repeats a block a billion times, a 5000×5000 image stepped through in exact fractions, an
+endless stdin, a model file that announces a 40 GB array. Each limit lives here, once; the
+module that reads an input calls `check(...)` with what it is about to do, and the error
+says which budget was hit, by how much, and what to do instead. docs/budgets.md lists them.
+
+Pure Python and tiny: the shape commands import it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cnntool.errors import CnnToolError
+
+
+class BudgetError(CnnToolError):
+    """An input asks for more work or memory than cnntool's documented budget allows."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    """One limit: `name` as the docs and messages call it, the maximum, its unit, and the usual fix."""
+
+    name: str
+    limit: int
+    unit: str
+    fix: str
+
+
+#: Layers of a spec after `N*[...]` repeats are expanded (10,000 summarise in ~0.7 s).
+LAYERS = Budget("layers after expanding repeats", 10_000, "layers", "repeat fewer times or split the network")
+#: Nesting depth of `[...]` blocks.
+NESTING = Budget("block nesting", 50, "levels", "nest fewer res[...] / N*[...] blocks")
+#: Stacked layers of one rnn/gru/lstm (`layers=`).
+RECURRENT_LAYERS = Budget("stacked recurrent layers", 1_000, "layers", "use fewer layers=")
+#: Any whole number written in a spec or an option (sizes, counts, strides).
+NUMBER = Budget("size of a number", 1_000_000_000, "", "use a realistic size")
+#: Bytes read from one text input: a spec file, stdin, a matrix file, an answer or key file.
+TEXT_BYTES = Budget("bytes read from one text file or stdin", 1_000_000, "bytes", "use a smaller file")
+#: Multiply-adds of one cell-by-cell explanation (exact fractions: ~1 µs each).
+EXPLAIN_WORK = Budget(
+    "multiply-adds of one explanation", 250_000, "multiply-adds", "use a smaller image or kernel"
+)
+#: Cells of one explained output (all channels/filters), e.g. a transposed conv with a huge stride.
+EXPLAIN_CELLS = Budget("cells of one explained output", 100_000, "cells", "use a smaller stride or image")
+#: Entries of the conv-as-matrix view (output cells × input cells).
+MATRIX_ENTRIES = Budget(
+    "entries of the conv-as-matrix view", 250_000, "entries", "use a smaller image (e.g. 8x8)"
+)
+#: Bytes of the arrays in one model file (AlexNet in float32 is 244 MB).
+MODEL_BYTES = Budget("bytes of arrays in one model file", 300_000_000, "bytes", "use a smaller model")
+#: Bytes the engine allocates to build a model: parameters plus one sample's activations and buffers.
+BUILD_BYTES = Budget(
+    "bytes to build a model (parameters + one sample's activations)", 400_000_000, "bytes",
+    "use fewer or smaller layers, or a smaller input",
+)  # fmt: skip
+#: Bytes one training or inference batch may take (activations and buffers × batch size).
+BATCH_BYTES = Budget("bytes of one batch's activations", 2_000_000_000, "bytes", "use a smaller --batch")
+
+ALL: tuple[Budget, ...] = (
+    LAYERS,
+    NESTING,
+    RECURRENT_LAYERS,
+    NUMBER,
+    TEXT_BYTES,
+    EXPLAIN_WORK,
+    EXPLAIN_CELLS,
+    MATRIX_ENTRIES,
+    MODEL_BYTES,
+    BUILD_BYTES,
+    BATCH_BYTES,
+)
+
+
+def _amount(value: int, unit: str) -> str:
+    return f"{value:,} {unit}".rstrip()
+
+
+def message(budget: Budget, value: int, what: str) -> str:
+    """The one wording of a budget error: what was asked, the limit, by how much, and the fix."""
+    return (
+        f"{what} needs {_amount(value, budget.unit)}, over cnntool's budget of "
+        f"{_amount(budget.limit, budget.unit)} ({budget.name}) by {_amount(value - budget.limit, budget.unit)}; "
+        f"{budget.fix}"
+    )
+
+
+def check(budget: Budget, value: int, what: str) -> None:
+    """Raise BudgetError if `value` exceeds the budget; `what` says what was asked ("the spec")."""
+    if value > budget.limit:
+        raise BudgetError(message(budget, value, what))
