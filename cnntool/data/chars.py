@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
+from cnntool import budgets
 from cnntool.data.catalog import CATALOG
 from cnntool.data.dataset import Dataset
 from cnntool.data.limits import (
     MAX_SEQ_LEN,
-    MAX_TEXT_BYTES,
     MAX_TEXT_WINDOWS,
     MAX_VOCABULARY,
     check_count,
@@ -33,7 +33,7 @@ _TEXT = CATALOG["text"].defaults
 
 
 def read_text(path: Path | str) -> str:
-    """The file's text, refused before reading when larger than MAX_TEXT_BYTES or not UTF-8."""
+    """The file's text, refused before reading when over the text budget (cnntool.budgets), or not UTF-8."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -41,8 +41,7 @@ def read_text(path: Path | str) -> str:
             raise InputError(f"text file {path} is not a file")
     except OSError as error:
         raise InputError(f"cannot read text file {path}: {error.strerror or error}") from None
-    if size > MAX_TEXT_BYTES:
-        raise InputError(f"text file {path} has {size:,} bytes; the limit is {MAX_TEXT_BYTES:,}")
+    budgets.check(budgets.DATASET_TEXT_BYTES, size, f"text file {path}")
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -65,13 +64,15 @@ def _windows(
 
 
 def text(
-    path: Path | str,
+    file: Path | str,
     *,
     seed: int = 0,
     seq_len: int = _TEXT["seq_len"],
     val_fraction: float = _TEXT["val_fraction"],
 ) -> Dataset:
-    """Windows of `seq_len` character ids and the next character's id, train and validation by position."""
+    """Windows of `seq_len` character ids from `file` and the next character's id; train and validation
+    come from the first 1 − val_fraction of the text and the rest."""
+    path = file
     seed = check_seed(seed)
     check_count("seq_len", seq_len, 1, MAX_SEQ_LEN)
     check_fraction("val_fraction", val_fraction, 0.01, 0.5)
@@ -109,5 +110,5 @@ def text(
         description=f"{info.description}: {Path(path).name}, {len(ids):,} characters",
         loss="cross_entropy",
         vocabulary=vocabulary,
-        options={"seed": seed, "seq_len": seq_len, "val_fraction": val_fraction, "text": str(path)},
+        options={"seed": seed, "seq_len": seq_len, "val_fraction": val_fraction, "file": str(path)},
     )

@@ -21,6 +21,7 @@ import contextlib
 import hashlib
 import http.client
 import os
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -180,6 +181,8 @@ def _download_one(
             _copy_verified(response, file, target, progress)
     except _Failure:
         raise
+    except urllib.error.HTTPError as error:
+        raise _Failure(f"HTTP error {error.code} {error.reason}") from None
     except (OSError, http.client.HTTPException, ValueError) as error:  # URLError, timeouts, resets
         reason = getattr(error, "reason", None) or error
         raise _Failure(f"{type(error).__name__}: {reason}") from None

@@ -25,7 +25,8 @@ from typing import BinaryIO
 
 import numpy as np
 
-from cnntool.data.limits import MAX_CIFAR_MEMBER_BYTES, MAX_IDX_BYTES, MAX_IDX_DIMS, MAX_TAR_MEMBERS
+from cnntool import budgets
+from cnntool.data.limits import MAX_IDX_DIMS, MAX_TAR_MEMBERS
 from cnntool.errors import CnnToolError
 
 IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -46,7 +47,7 @@ def _read_exact(stream: BinaryIO, count: int, what: str, part: str) -> bytes:
     return data
 
 
-def _idx_stream(stream: BinaryIO, what: str, max_bytes: int) -> np.ndarray:
+def _idx_stream(stream: BinaryIO, what: str) -> np.ndarray:
     magic = _read_exact(stream, 4, what, "header")
     zero, zero2, code, ndim = magic
     if zero or zero2 or code not in IDX_TYPES or not 1 <= ndim <= MAX_IDX_DIMS:
@@ -56,21 +57,22 @@ def _idx_stream(stream: BinaryIO, what: str, max_bytes: int) -> np.ndarray:
     payload = dtype.itemsize
     for d in dims:
         payload *= d
-    if payload > max_bytes:  # before allocating: a hostile header cannot make us reserve memory
-        shape = "x".join(str(d) for d in dims)
-        raise FormatError(
-            f"{what}: the header announces {shape} values ({payload:,} bytes), above the limit of {max_bytes:,}"
-        )
+    # Before allocating: a hostile header cannot make us reserve memory it does not hold.
+    shape = "x".join(str(d) for d in dims)
+    budgets.check(
+        budgets.DATASET_FILE_BYTES, payload, f"{what}: its IDX header's {shape} {dtype.name} values"
+    )
     data = _read_exact(stream, payload, what, "data")
     if stream.read(1):
         raise FormatError(f"{what}: more data than its header announces")
     return np.frombuffer(data, dtype=dtype).reshape(dims).astype(dtype.newbyteorder("="))
 
 
-def read_idx(source: Path | str | bytes, what: str = "", max_bytes: int = MAX_IDX_BYTES) -> np.ndarray:
+def read_idx(source: Path | str | bytes, what: str = "") -> np.ndarray:
     """The array stored in an IDX file (gzip-compressed or not), or bytes holding one.
 
-    Raises FormatError for anything that is not a well-formed IDX file within `max_bytes`.
+    Raises FormatError for anything that is not a well-formed IDX file, BudgetError for a header
+    announcing more than the budget of one decompressed dataset file (cnntool.budgets).
     """
     if isinstance(source, bytes):
         import io
@@ -88,7 +90,7 @@ def read_idx(source: Path | str | bytes, what: str = "", max_bytes: int = MAX_ID
         raw.seek(0)
         stream: BinaryIO = gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw  # type: ignore[assignment]
         try:
-            return _idx_stream(stream, what, max_bytes)
+            return _idx_stream(stream, what)
         except (OSError, EOFError, zlib.error) as error:  # BadGzipFile, a truncated gzip stream
             raise FormatError(f"{what}: damaged gzip data ({error})") from None
     finally:
@@ -123,9 +125,9 @@ def read_cifar_tar(path: Path, what: str = "") -> dict[str, bytes]:
                 name = wanted.get(member.name.removeprefix("./"))
                 if name is None:
                     continue
-                if not member.isfile() or member.size > MAX_CIFAR_MEMBER_BYTES:
-                    raise FormatError(f"{what}: {member.name} is not a batch file of at most "
-                                      f"{MAX_CIFAR_MEMBER_BYTES:,} bytes")  # fmt: skip
+                if not member.isfile():
+                    raise FormatError(f"{what}: {member.name} is not a regular file")
+                budgets.check(budgets.DATASET_FILE_BYTES, member.size, f"{what}: {member.name}")
                 handle = tar.extractfile(member)
                 if handle is None:
                     raise FormatError(f"{what}: cannot read {member.name}")

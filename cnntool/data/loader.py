@@ -5,7 +5,7 @@ This is the API a trainer uses (`cnntool train`, experiments, notebooks):
     from cnntool.data import load
     ds = load("xo", seed=1)                    # generated: same seed, same arrays
     ds = load("adding", seq_len=100)           # options of the generator
-    ds = load("text", text="poem.txt")         # the character task needs a file
+    ds = load("text", file="poem.txt")         # the character task needs a file
     ds = load("mnist", limit=5000)             # downloaded once, verified, cached
     ds = ds.normalized()                       # statistics of the training split only
 """
@@ -67,11 +67,8 @@ def load(name: str, **options: Any) -> Dataset:
                 + (f"; {hint}" if hint else "")
                 + f" (options: {', '.join(accepted)})"
             )
-    if info.name == "text":
-        path = options.pop("text", None) or options.pop("path", None)
-        if path is None:
-            raise InputError("the text dataset needs a text file to learn from (option text=PATH)")
-        return chars.text(path, **options)
+    if info.name == "text" and options.get("file") is None:
+        raise InputError("the text dataset needs a text file to learn from (option file=PATH)")
     return BUILDERS[info.name](**options)
 
 
