@@ -10,8 +10,8 @@ Rules, in the order a file meets them:
 - a file already cached with the right size is never downloaded twice; a cached file whose
   SHA-256 no longer matches (a damaged disk, a hand edit) is removed and fetched again.
 
-The cache is `platformdirs.user_cache_dir("cnntool")/datasets/<name>/` (~/.cache/cnntool/... on
-Linux), or `$CNNTOOL_DATA_DIR/<name>/` when that variable is set. Pure core: nothing is printed;
+The cache is `platformdirs.user_cache_dir("cnntool", appauthor=False)/datasets/<name>/`
+(~/.cache/cnntool/... on Linux), or `$CNNTOOL_DATA_DIR/<name>/` when that variable is set. Pure core: nothing is printed;
 progress goes to an optional callback.
 """
 
@@ -76,7 +76,7 @@ def data_dir() -> Path:
         return Path(override).expanduser()
     import platformdirs  # a dependency; imported here so `cnntool summary` never pays for it
 
-    return Path(platformdirs.user_cache_dir("cnntool")) / "datasets"
+    return Path(platformdirs.user_cache_dir("cnntool", appauthor=False)) / "datasets"
 
 
 def dataset_dir(remote: Remote, root: Path | None = None) -> Path:
