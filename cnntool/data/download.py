@@ -188,7 +188,7 @@ def _download_one(
         raise _Failure(f"{type(error).__name__}: {reason}") from None
 
 
-def _verified_in_cache(file: RemoteFile, path: Path) -> bool:
+def verified_in_cache(file: RemoteFile, path: Path) -> bool:
     """Whether `path` holds `file`; a damaged copy (right size, wrong bytes) is removed."""
     if _size(path) != file.size:
         return False
@@ -222,14 +222,14 @@ def fetch(
     results: dict[str, FileResult] = {}
     for file in remote.files:
         path = folder / file.name
-        cached = _verified_in_cache(file, path) if verify_cached else _size(path) == file.size
+        cached = verified_in_cache(file, path) if verify_cached else _size(path) == file.size
         if cached:
             results[file.name] = FileResult(file.name, file.size, file.sha256, "cached", path)
     missing = [f for f in remote.files if f.name not in results]
     try:
-        if source_dir is not None:
+        if missing and source_dir is not None:
             results.update(_import(remote, missing, Path(source_dir), folder))
-        else:
+        elif missing:
             results.update(_download(remote, missing, folder, progress, timeout, how_to_import))
     finally:
         _remove_if_empty(folder)

@@ -36,10 +36,13 @@ def cached_files(
     remote: Remote, *, root: Path | None = None, download_missing: bool = True, progress=None
 ) -> dict[str, Path]:
     """Paths of the verified files of `remote`, downloading the missing ones when allowed."""
-    if not download_missing and not download.is_cached(remote, root):
-        raise NotCachedError(
-            f"{remote.dataset} is not in the dataset cache {download.dataset_dir(remote, root)}; fetch it first"
-        )
+    if not download_missing:
+        folder = download.dataset_dir(remote, root)
+        if not all(download.verified_in_cache(f, folder / f.name) for f in remote.files):
+            raise NotCachedError(
+                f"{remote.dataset} is not (whole) in the dataset cache {folder}; fetch it first"
+            )
+        return {f.name: folder / f.name for f in remote.files}
     result = download.fetch(remote, root=root, progress=progress)
     return {f.name: f.path for f in result.files}
 

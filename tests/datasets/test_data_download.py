@@ -60,10 +60,20 @@ def test_loaded_mnist_from_the_cache(server, cache, monkeypatch) -> None:
     assert load("mnist", seed=4, limit=20).sizes() == {"train": 18, "val": 2, "test": 10}
 
 
-def test_not_cached_without_download(cache, monkeypatch) -> None:
-    with pytest.raises(NotCachedError, match="not in the dataset cache"):
+def test_not_cached_without_download(server, cache, monkeypatch) -> None:
+    with pytest.raises(NotCachedError, match=r"not \(whole\) in the dataset cache"):
         load("cifar10", download_missing=False)
     assert _leftovers(cache) == []
+    data, remote = _mnist_remote(server)
+    monkeypatch.setitem(REMOTES, "mnist", remote)
+    dl.fetch(remote, root=cache)
+    hits = sum(server.hits.values())
+    assert load("mnist", download_missing=False).sizes()["test"] == 10
+    target = cache / "mnist" / "t10k-labels-idx1-ubyte.gz"
+    target.write_bytes(b"\0" * target.stat().st_size)  # damaged: right size, wrong bytes
+    with pytest.raises(NotCachedError):
+        load("mnist", download_missing=False)
+    assert sum(server.hits.values()) == hits  # nothing was downloaded
 
 
 def test_cifar10_from_a_local_server(server, cache, monkeypatch) -> None:
