@@ -60,6 +60,18 @@ BUILD_BYTES = Budget(
 )  # fmt: skip
 #: Bytes one training or inference batch may take (activations and buffers × batch size).
 BATCH_BYTES = Budget("bytes of one batch's activations", 2_000_000_000, "bytes", "use a smaller --batch")
+#: Numbers (array elements) of one generated dataset: 200 M float32 values are 800 MB.
+DATASET_NUMBERS = Budget(
+    "numbers in one generated dataset", 200_000_000, "numbers", "generate fewer or shorter samples"
+)
+#: Bytes of the text file the character-level dataset learns from.
+DATASET_TEXT_BYTES = Budget(
+    "bytes of a text file to learn from", 10_485_760, "bytes", "use a smaller text file"
+)
+#: Bytes of one decompressed dataset file (an IDX payload, a CIFAR-10 batch); MNIST's largest is 47 MB.
+DATASET_FILE_BYTES = Budget(
+    "bytes of one decompressed dataset file", 268_435_456, "bytes", "use the official dataset files"
+)
 
 ALL: tuple[Budget, ...] = (
     LAYERS,
@@ -73,6 +85,9 @@ ALL: tuple[Budget, ...] = (
     MODEL_BYTES,
     BUILD_BYTES,
     BATCH_BYTES,
+    DATASET_NUMBERS,
+    DATASET_TEXT_BYTES,
+    DATASET_FILE_BYTES,
 )
 
 
