@@ -1,7 +1,8 @@
 """The layers of the house (docs/architecture.md), checked on the code's own imports.
 
 Every `import` and `from … import` of a cnntool module is an edge, including imports inside
-functions (a lazy import is still a dependency). The graph must have no cycle; the core never
+functions (a lazy import is still a dependency); imports under `if TYPE_CHECKING:` serve
+annotations only and are not edges. The graph must have no cycle; the core never
 imports the shells (cli/, tui/) or the views; nothing imports another module's private names.
 """
 
@@ -38,7 +39,16 @@ def _imports(module: str) -> list[tuple[str, list[str], int]]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     found = []
+    type_only = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        for stmt in node.body
+        for inner in ast.walk(stmt)
+    }
     for node in ast.walk(tree):
+        if id(node) in type_only:  # annotations only: not a dependency at run time
+            continue
         if isinstance(node, ast.Import):
             found += [
                 (alias.name, [], node.lineno) for alias in node.names if alias.name.startswith("cnntool")

@@ -12,7 +12,6 @@ from cnntool.cli._common import (
     JsonOpt,
     KerasOpt,
     fail,
-    fmt_shape,
     handle_errors,
     print_json,
 )
@@ -52,7 +51,6 @@ def explain(
       params = 96 · (3·11·11 + 1) = 34,944
     """
     from cnntool.arith import summarize
-    from cnntool.spec.source import to_channels_last
 
     result = summarize(spec, convention="keras" if keras else "pytorch", input_shape=input_shape, hwc=hwc)
     rows = result.layers
@@ -61,32 +59,10 @@ def explain(
             fail(f"--layer {layer} is out of range: this network has layers 1 to {len(rows)}")
         rows = (rows[layer - 1],)
 
-    def show(shape: tuple[int, ...], layout: str) -> str:
-        return fmt_shape(to_channels_last(shape, layout) if hwc else shape)
-
     if json_out:
         print_json({"input_shape": list(result.input_shape), "layers": [r.to_dict() for r in rows]})
         return
     from cnntool.cli._common import console
+    from cnntool.views.formulas import formulas_view
 
-    out = console()
-    for row in rows:
-        out.print(
-            f"[bold]layer {row.index}: {row.text}[/bold]   {show(row.input_shape, row.input_layout)} → "
-            f"{show(row.output_shape, row.layout)}",
-            highlight=False,
-        )
-        if not row.formulas:
-            out.print(
-                "  (no parameters; the shape passes through)" if row.input_shape == row.output_shape else ""
-            )
-        for formula in row.formulas:
-            value = f"{formula.value:,}" if isinstance(formula.value, int) else formula.value
-            out.print(f"  {formula.quantity} = {formula.symbolic}", highlight=False, style="dim")
-            out.print(
-                f"  {' ' * len(formula.quantity)} = {formula.substituted} = [bold]{value}[/bold]",
-                highlight=False,
-            )
-        for warning in row.warnings:
-            out.print(f"  [yellow]warning:[/yellow] {warning.split(': ', 1)[-1]}", highlight=False)
-        out.print()
+    console().print(formulas_view(rows, hwc))

@@ -50,6 +50,14 @@ SAMPLES: dict[str, Sample] = {
         Sample("o", "image", _O, "a 9x9 O in the same style"),
         Sample("exercise", "image", "0 1 0 1; 0 1 0 1; 1 1 1 1; 0 -2 0 -2", "the 4x4 convolution exercise"),
         Sample("nine", "image", "1 2 3; 4 5 6; 7 8 9", "1..9, the image of the '32' window slide"),
+        Sample(
+            "x-diag",
+            "image",
+            "7/9 -1/9 1/9 1/3 5/9 -1/9 1/3; -1/9 1 -1/9 1/3 -1/9 1/9 -1/9; 1/9 -1/9 1 -1/3 1/9 -1/9 5/9; "
+            "1/3 1/3 -1/3 5/9 -1/3 1/3 1/3; 5/9 -1/9 1/9 -1/3 1 -1/9 1/9; -1/9 1/9 -1/9 1/3 -1/9 1 -1/9; "
+            "1/3 -1/9 5/9 1/3 1/9 -1/9 7/9",
+            "the X filtered by diag, ÷ 9: the slides' first 7x7 feature map (7/9 is printed 0.77)",
+        ),
         Sample("diag", "kernel", "1 -1 -1; -1 1 -1; -1 -1 1", "X/O slides: the '\\' diagonal filter"),
         Sample("cross", "kernel", "1 -1 1; -1 1 -1; 1 -1 1", "X/O slides: the small 'x' filter"),
         Sample("antidiag", "kernel", "-1 -1 1; -1 1 -1; 1 -1 -1", "X/O slides: the '/' diagonal filter"),
