@@ -1,7 +1,7 @@
 """Run-time settings of the engine: dtype, numba flags and threads, with environment overrides.
 
 Every `@njit` kernel takes its options from `NJIT_OPTIONS` here, so that one
-place decides fastmath, parallelism and caching (DESIGN.md rule 5). Nothing
+place decides fastmath, parallelism and caching (docs/architecture.md, rule 5). Nothing
 heavy is imported: `cnntool summary` imports this module without numpy or numba.
 
 Environment variables (read once, at import):

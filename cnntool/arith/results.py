@@ -1,6 +1,6 @@
 """What the arithmetic returns: frozen dataclasses whose fields are the `--json` keys.
 
-`to_dict()` is the JSON contract (DESIGN.md "Output contract"): plain integers,
+`to_dict()` is the JSON contract (docs/json-output.md): plain integers,
 lists for shapes, stable key names.
 """
 

@@ -1,6 +1,6 @@
 """Homework checking: answer files in, graded reports out; seeded quizzes with keys.
 
-Pure core (DESIGN.md rule 1): `grade` returns dataclasses and never prints or
+Pure core (docs/architecture.md, rule 1): `grade` returns dataclasses and never prints or
 exits; `cnntool.cli.check` renders them and picks the exit code. Every expected
 value comes from `cnntool.arith` or `cnntool.explain`.
 

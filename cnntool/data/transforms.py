@@ -3,7 +3,7 @@
 Each transform is a small frozen object called as `transform(x, rng)` on a batch (N, C, H, W)
 and returns a new array (the input is never changed). Every sample draws its own random
 choice, so one batch holds many variants; `Compose` chains transforms in order. Passing the
-generator in (DESIGN.md rule 4) makes a training run repeatable from its seed.
+generator in (docs/architecture.md, rule 4) makes a training run repeatable from its seed.
 
 The transforms follow the lecture's CIFAR-10 demo ("random flipping and random image shifts by
 up to 2px") and torchvision's RandomCrop(padding=...), RandomHorizontalFlip and additive noise.

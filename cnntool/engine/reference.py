@@ -1,7 +1,7 @@
 """Naive NumPy twins of every numba kernel: slow, obviously right, the test oracle.
 
 Each function has the same signature and result as its fast counterpart in
-`cnntool.engine.kernels` (DESIGN.md rule 6). They pad explicitly and loop over
+`cnntool.engine.kernels` (docs/architecture.md, rule 6). They pad explicitly and loop over
 windows, so they read like the lecture's definitions.
 """
 

@@ -1,4 +1,4 @@
-"""Every shape and count fact of the lecture (DESIGN.md, ../shared/seeds), through the Python API.
+"""Every shape and count fact of the lecture (the slides in ../shared/seeds), through the Python API.
 
 Expected values are the slides' own numbers or hand computations written next to them.
 """

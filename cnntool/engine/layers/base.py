@@ -1,7 +1,7 @@
 """What every layer shares: parameters, the state kept for backward, the build context, and the
 description of its PyTorch twin.
 
-Every layer has `forward(x, train)` and `backward(dout)` side by side (DESIGN.md rule 2).
+Every layer has `forward(x, train)` and `backward(dout)` side by side (docs/architecture.md, rule 2).
 What backward needs is pushed by forward onto a per-layer stack and popped by backward, so
 a layer may run several times before its backward (an unrolled recurrent cell, a shared
 block): backward consumes the calls in reverse order. `Model.forward` starts every pass
