@@ -16,6 +16,10 @@ Environment variables (read once, at import):
   The limit is scoped to engine calls (`engine.backend.compute_scope`), never process-wide.
 - ``CNNTOOL_CACHE``: ``1`` (default) cache compiled kernels on disk so a second process
   does not recompile; ``0`` off.
+- ``CNNTOOL_BACKEND``: the CPU's kernels, ``numba`` (default) or ``numpy`` (the array-module
+  kernels, for machines without numba); checked by `engine.backend.host_default` when used.
+- ``CNNTOOL_DEVICE``: the device `engine.build` and `engine.load` use when none is given
+  (``cpu``, ``cpu-numpy``, ``gpu`` or ``auto``); checked by `engine.devices` when used.
 """
 
 from __future__ import annotations
@@ -74,8 +78,14 @@ FASTMATH: bool | set[str] = _fastmath()
 PARALLEL: bool = _flag("CNNTOOL_PARALLEL", True)
 #: BLAS threads the engine asks for (None: leave the BLAS alone).
 BLAS_THREADS: int | None = _threads("CNNTOOL_BLAS_THREADS") or (1 if PARALLEL else None)
+#: BLAS threads asked for explicitly by CNNTOOL_BLAS_THREADS (None: not set); also limits cpu-numpy.
+BLAS_THREADS_SET: int | None = _threads("CNNTOOL_BLAS_THREADS")
 #: Whether compiled kernels are cached on disk.
 CACHE: bool = _flag("CNNTOOL_CACHE", True)
+#: The CPU's kernel table: "numba" or "numpy" (validated where it is used, with a clear message).
+BACKEND: str = os.environ.get("CNNTOOL_BACKEND", "numba").strip().lower() or "numba"
+#: The default device of build() and load(), as written (None: "cpu"); validated by engine.devices.
+DEVICE: str | None = os.environ.get("CNNTOOL_DEVICE", "").strip() or None
 
 #: The keyword arguments of every `@njit` in cnntool.engine.kernels.
 NJIT_OPTIONS: dict[str, object] = {"fastmath": FASTMATH, "parallel": PARALLEL, "cache": CACHE, "nogil": True}

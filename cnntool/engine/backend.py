@@ -2,17 +2,25 @@
 
 A layer never imports numpy's kernels or a GPU library itself. At call time it asks
 `backend_of(x)` for the backend that owns its input, and uses that backend's `xp` (the
-array module: numpy here) and `kernels` (im2col/col2im, pooling, bias+activation,
-batch normalisation). The CPU backend's kernels are the numba ones in `engine/kernels/`;
-a second backend (CuPy, a plain-NumPy one) is one new module that builds a `Backend`
-with its own kernel table and calls `register`. Random generators, finiteness checks
-and the conversion to NumPy for saving go through the backend too, so they follow the
-arrays to whatever device holds them.
+array module) and `kernels` (im2col/col2im, pooling, bias+activation, batch normalisation).
+Three backends exist (docs/devices.md):
+
+- "cpu": NumPy arrays, the numba kernels of `engine/kernels/` (the default);
+- "cpu-numpy": NumPy arrays, the array-module kernels of `engine/array_kernels/` on NumPy
+  (for machines without numba, and the yardstick of the GPU's table);
+- "gpu": CuPy arrays, the same array-module kernels on CuPy, built and registered by
+  `engine/backend_gpu.py`, the only module that imports CuPy (lazily).
+
+NumPy arrays cannot tell which of the two CPU tables they want, so the choice for them is
+the process's default (CNNTOOL_BACKEND=numba or numpy), overridden for the duration of a
+model's own calls by the model's device (`compute_scope(model.backend)`), so a "cpu" and a
+"cpu-numpy" model can live in one process. Random generators, finiteness checks and the
+conversion to NumPy for saving go through the backend too, so they follow the arrays.
 
 The BLAS thread limit is scoped here as well: numba's parallel kernels and a multi-threaded
 BLAS fight over the cores (measured 10× slower on 2 cores, see benchmarks/engine.py), so
-engine calls run inside `compute_scope()`, which limits the BLAS (threadpoolctl) for their
-duration only. Importing the engine changes nothing in the process.
+numba-backed engine calls run inside `compute_scope()`, which limits the BLAS (threadpoolctl)
+for their duration only. Importing the engine changes nothing in the process.
 """
 
 from __future__ import annotations
@@ -46,16 +54,31 @@ class Kernels:
     batchnorm_backward: Callable[..., Any]
 
 
+class DeviceError(CnnToolError):
+    """A device that cannot run here: says what is missing and how to get it."""
+
+
 @dataclass(eq=False)
 class Backend:
-    """One device: `xp` (its array module), its kernel table (loaded on first use) and helpers."""
+    """One device: `xp` (its array module), its kernel table (loaded on first use) and helpers.
+
+    `limits_blas`: its kernels run on numba's threads, so engine calls limit the BLAS's
+    (compute_scope). A GPU backend subclasses this and overrides `to_numpy`, `rng` and
+    `synchronize` (engine/backend_gpu.py).
+    """
 
     name: str
     device: str
     xp: ModuleType
     load_kernels: Callable[[], Kernels] = field(repr=False)
     array_type: type = field(repr=False, default=np.ndarray)
+    limits_blas: bool = field(repr=False, default=False)
     _kernels: Kernels | None = field(default=None, repr=False)
+
+    @property
+    def host(self) -> bool:
+        """Whether its arrays are NumPy arrays in the host's memory."""
+        return self.array_type is np.ndarray
 
     @property
     def kernels(self) -> Kernels:
@@ -79,12 +102,21 @@ class Backend:
         return bool(self.xp.isfinite(x).all())
 
     def rng(self, seed: int) -> Any:
-        """A generator of this device seeded with `seed` (dropout masks)."""
+        """A generator of this device seeded with `seed` (dropout masks on a device)."""
         return np.random.default_rng(seed)
+
+    def synchronize(self) -> None:
+        """Wait until the device has finished the work queued so far (timings; a no-op on the host)."""
 
 
 def _numba_kernels() -> Kernels:
-    from cnntool.engine.kernels import act, conv, norm, pool
+    try:
+        from cnntool.engine.kernels import act, conv, norm, pool
+    except ImportError as error:
+        raise DeviceError(
+            f"the CPU's numba kernels cannot be loaded ({error}): install numba (pip install numba), "
+            "or set CNNTOOL_BACKEND=numpy to run the CPU on NumPy kernels"
+        ) from None
 
     return Kernels(
         im2col=conv.im2col,
@@ -100,10 +132,33 @@ def _numba_kernels() -> Kernels:
     )
 
 
-#: The CPU backend: NumPy arrays, numba kernels.
-CPU = Backend("numba", "cpu", np, _numba_kernels)
+def _numpy_kernels() -> Kernels:
+    from cnntool.engine import array_kernels
 
-_BACKENDS: dict[str, Backend] = {"cpu": CPU}
+    return Kernels(**array_kernels.table(np))
+
+
+#: The CPU with the numba kernels (device "cpu").
+NUMBA = Backend("numba", "cpu", np, _numba_kernels, limits_blas=True)
+#: The CPU with the array-module kernels on NumPy (device "cpu-numpy").
+NUMPY = Backend("numpy", "cpu-numpy", np, _numpy_kernels)
+#: The CPU backend of earlier versions (numba); `host_default()` is what "cpu" means now.
+CPU = NUMBA
+
+_BACKENDS: dict[str, Backend] = {"cpu": NUMBA, "cpu-numpy": NUMPY}
+_HOST_CHOICES = {"numba": NUMBA, "numpy": NUMPY}
+_host_default: Backend | None = None
+
+
+def host_default() -> Backend:
+    """The CPU backend NumPy arrays use outside a model's calls: CNNTOOL_BACKEND (numba or numpy)."""
+    global _host_default
+    if _host_default is None:
+        choice = config.BACKEND
+        if choice not in _HOST_CHOICES:
+            raise DeviceError(f"CNNTOOL_BACKEND={choice!r}: expected numba (the default) or numpy")
+        _host_default = _HOST_CHOICES[choice]
+    return _host_default
 
 
 def register(backend: Backend) -> None:
@@ -111,23 +166,39 @@ def register(backend: Backend) -> None:
     _BACKENDS[backend.device] = backend
 
 
+def unregister(device: str) -> None:
+    """Forget a registered device (the built-in CPU backends stay)."""
+    if device not in ("cpu", "cpu-numpy"):
+        _BACKENDS.pop(device, None)
+
+
+def registered() -> tuple[str, ...]:
+    """The device names with a backend in this process (a GPU's only once it was asked for)."""
+    return tuple(_BACKENDS)
+
+
 def get_backend(device: str = "cpu") -> Backend:
-    """The backend for a device name ("cpu"); a clear error for an unknown one."""
+    """The backend registered for a device name ("cpu": the host default); a clear error for others.
+
+    `engine.devices.backend_for` also resolves "auto" and loads the GPU backend on demand.
+    """
+    if device == "cpu":
+        return host_default()
     try:
         return _BACKENDS[device]
     except KeyError:
         known = ", ".join(sorted(_BACKENDS))
-        raise CnnToolError(f"unknown device {device!r}; available: {known}") from None
+        raise DeviceError(f"unknown device {device!r}; available: {known}") from None
 
 
 def backend_of(x: object) -> Backend:
-    """The backend that owns array `x` (NumPy arrays and anything unknown: the CPU)."""
-    if type(x) is np.ndarray:  # the common case, without walking the table
-        return CPU
-    for backend in _BACKENDS.values():
-        if backend is not CPU and backend.owns(x):
-            return backend
-    return CPU
+    """The backend that owns array `x`: for NumPy arrays (and anything unknown) the CPU backend
+    in effect (a model's own, inside its calls; else the host default)."""
+    if type(x) is not np.ndarray:
+        for backend in _BACKENDS.values():
+            if not backend.host and backend.owns(x):
+                return backend
+    return getattr(_scope, "host", None) or host_default()
 
 
 # --- dtypes ---------------------------------------------------------------------------------
@@ -167,19 +238,28 @@ def _blas_controller() -> Any:
 
 
 @contextlib.contextmanager
-def compute_scope() -> Iterator[None]:
-    """Run engine work with the BLAS limited to `config.BLAS_THREADS` (reentrant; restored on exit)."""
+def compute_scope(backend: Backend | None = None) -> Iterator[None]:
+    """Run engine work for `backend` (a model's): NumPy arrays use its kernels when it is a CPU
+    backend, and the BLAS is limited to `config.BLAS_THREADS` while numba's threads run
+    (`CNNTOOL_BLAS_THREADS`, when set, limits it for every CPU backend). Reentrant; restored on exit."""
+    previous = getattr(_scope, "host", None)
+    host = backend if backend is not None and backend.host else (previous or host_default())
+    _scope.host = host
     depth = getattr(_scope, "depth", 0)
-    if depth or config.BLAS_THREADS is None:
-        _scope.depth = depth + 1
-        try:
-            yield
-        finally:
-            _scope.depth = depth
-        return
-    _scope.depth = 1
+    limit = config.BLAS_THREADS if host.limits_blas else config.BLAS_THREADS_SET
     try:
-        with _blas_controller().limit(limits=config.BLAS_THREADS, user_api="blas"):
-            yield
+        if depth or limit is None or (backend is not None and not backend.host):
+            _scope.depth = depth + 1
+            try:
+                yield
+            finally:
+                _scope.depth = depth
+            return
+        _scope.depth = 1
+        try:
+            with _blas_controller().limit(limits=limit, user_api="blas"):
+                yield
+        finally:
+            _scope.depth = 0
     finally:
-        _scope.depth = 0
+        _scope.host = previous

@@ -18,7 +18,7 @@ import numpy as np
 from cnntool import budgets
 from cnntool.arith.hyper import ConvHyper, ConvTransposeHyper
 from cnntool.engine import registry
-from cnntool.engine.backend import resolve_dtype
+from cnntool.engine.backend import compute_scope, resolve_dtype
 from cnntool.engine.checkpoint import read
 from cnntool.engine.containers import Model, Residual, Sequential
 from cnntool.engine.layers.base import BuildContext, Layer
@@ -93,15 +93,19 @@ def _netspec(spec: Any) -> Any:
 
 
 def build(
-    spec: Any, seed: int = 0, dtype: Any = None, check_shapes: bool = True, device: str = "cpu"
+    spec: Any, seed: int = 0, dtype: Any = None, check_shapes: bool = True, device: str | None = None
 ) -> Model:
     """A trainable Model from a spec (text, zoo name, file path or NetSpec), initialised as PyTorch.
 
-    `seed` seeds the one `np.random.Generator` that draws all weights and dropout masks; the
-    weights are drawn on the host, so a seed gives the same initial model on every device.
+    `seed` seeds the one `np.random.Generator` that draws all weights (and the CPU's dropout
+    masks); the weights are drawn on the host, so a seed gives the same initial model on every
+    device. `device`: "cpu", "cpu-numpy", "gpu" or "auto"; None is CNNTOOL_DEVICE, else "cpu"
+    (a device that cannot run is refused before anything is built).
     """
     from cnntool.arith import analyze
+    from cnntool.engine.devices import backend_for
 
+    backend = backend_for(device)
     net = _netspec(spec)
     dtype = resolve_dtype(dtype)
     summary = analyze(net)
@@ -110,25 +114,31 @@ def build(
     ctx = BuildContext(rng=np.random.default_rng(seed), dtype=dtype)
     triples = _make_nodes(summary.nodes, ctx)
     model = Model([layer for layer, _, _ in triples], net.source, summary.input_shape, dtype)
-    if check_shapes:
+    model.to(backend.device)
+    if check_shapes:  # on the device, with its kernels: what training will run
         ids = bool(model.layers) and model.layers[0].accepts_integers  # token ids, not numbers
-        _check_shapes(triples, np.zeros((1, *summary.input_shape), dtype=np.int64 if ids else dtype))
+        x = backend.asarray(np.zeros((1, *summary.input_shape), dtype=np.int64 if ids else dtype))
+        with compute_scope(backend):
+            _check_shapes(triples, x)
     model.clear_cache()  # the check's activations are not a training forward
-    return model.to(device)
+    return model
 
 
-def load(path: str | Path, dtype: Any = None, device: str = "cpu") -> Model:
-    """The Model saved at `path`; `model.optimizer_state` holds the saved optimizer state ({} if none).
+def load(path: str | Path, dtype: Any = None, device: str | None = None) -> Model:
+    """The Model saved at `path`, on `device` (as `build`); `model.optimizer_state` holds the saved
+    optimizer state ({} if none), as NumPy arrays (an optimizer's load_state_dict moves them).
 
     Raises CnnToolError naming the file and the array when a name, shape or dtype differs from what
     the saved spec builds.
     """
+    from cnntool.engine.devices import backend_for
     from cnntool.spec.source import load_spec
 
+    backend = backend_for(device)
     checkpoint = read(path)
     try:
         net = load_spec(checkpoint.spec, files=False)  # the file's spec is data: never a path to read
-        model = build(net, dtype=checkpoint.dtype, check_shapes=False)
+        model = build(net, dtype=checkpoint.dtype, check_shapes=False, device=backend.device)
     except SpecError as error:  # one line naming the file, not the spec's caret picture
         raise CnnToolError(
             f"{checkpoint.path}: the spec saved in it is not valid: {error.summary()}"
@@ -138,4 +148,4 @@ def load(path: str | Path, dtype: Any = None, device: str = "cpu") -> Model:
     model.optimizer_class = checkpoint.optimizer_class
     if dtype is not None and np.dtype(dtype) != model.dtype:
         raise CnnToolError(f"{checkpoint.path}: saved as {checkpoint.dtype}, asked for {np.dtype(dtype)}")
-    return model.to(device)
+    return model

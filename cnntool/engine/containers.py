@@ -161,7 +161,8 @@ class Model(Sequential):
     """A built network: `forward(x, train)`, `backward(dout)`, `parameters()`, `state_dict()`, `save()`.
 
     `spec` is the spec text it was built from; `input_shape` is the per-sample shape (C, H, W),
-    (T, F) or (F,) without the batch axis; `device` says where its arrays live ("cpu").
+    (T, F) or (F,) without the batch axis; `device` says where its arrays live and which kernels
+    run ("cpu", "cpu-numpy", "gpu"; docs/devices.md).
     """
 
     kind = "model"
@@ -222,12 +223,12 @@ class Model(Sequential):
         """
         x = self._prepare(x, check)
         self.clear_cache()
-        with compute_scope():
+        with compute_scope(self.backend):
             return super().forward(x, train)
 
     def backward(self, dout: Any) -> Any:
         """dout: (N, *output_shape) → d(input) if `input_grad`, else None; fills every Parameter.grad."""
-        with compute_scope():
+        with compute_scope(self.backend):
             dx = super().backward(dout)
         return dx if self._input_grad else None
 
@@ -254,9 +255,13 @@ class Model(Sequential):
         for p in self.parameters():
             p.grad[...] = 0
 
-    def to(self, device: str) -> Model:
-        """Move every parameter, gradient and buffer to `device` ("cpu", or a registered GPU); returns self."""
-        backend = get_backend(device)
+    def to(self, device: str | None = None) -> Model:
+        """Move every parameter, gradient and buffer to `device` ("cpu", "cpu-numpy", "gpu", "auto";
+        None: CNNTOOL_DEVICE or "cpu"); returns self. An optimizer made before the move keeps its
+        state where it was: make it after (or load its state_dict again)."""
+        from cnntool.engine.devices import backend_for
+
+        backend = backend_for(device)
         if backend is not self.backend:
             self.move(lambda a: backend.asarray(self.backend.to_numpy(a)))
             self.backend = backend

@@ -212,7 +212,8 @@ class CosineLR:
 def clip_grad_norm(params: Iterable[Parameter], max_norm: float) -> float:
     """Scale all gradients so their joint L2 norm is ≤ max_norm (torch's clip_grad_norm_); returns the norm."""
     params = list(params)
-    total = math.sqrt(sum(float((p.grad.astype(np.float64) ** 2).sum()) for p in params))
+    # Summed where the gradients live, converted once: one device-to-host copy, not one per parameter.
+    total = math.sqrt(float(sum(((p.grad.astype(np.float64) ** 2).sum() for p in params), 0.0)))
     coef = min(max_norm / (total + 1e-6), 1.0)
     if coef < 1.0:
         for p in params:

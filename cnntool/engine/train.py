@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cnntool.engine import losses as _losses
+from cnntool.engine.backend import backend_of
 from cnntool.engine.optim import Optimizer, clip_grad_norm
 from cnntool.errors import CnnToolError, InputError
 
@@ -45,7 +46,9 @@ class Progress:
 
 
 def _accuracy(logits: np.ndarray, y: np.ndarray) -> float:
-    return float((logits.argmax(axis=1) == y).mean())
+    """Fraction of rows whose largest logit is the label; the N predicted classes come to the host."""
+    predicted = backend_of(logits).to_numpy(logits.argmax(axis=1))
+    return float((predicted == backend_of(y).to_numpy(y)).mean())
 
 
 def evaluate(model, x: np.ndarray, y: np.ndarray, loss_fn: Callable = _losses.cross_entropy,

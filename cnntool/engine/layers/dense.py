@@ -87,7 +87,12 @@ class Flatten(Layer):
 
 class Dropout(Layer):
     """Inverted dropout: in training zero each value with probability p and scale the rest by 1/(1−p),
-    so evaluation is the identity. The mask comes from the generator given at construction."""
+    so evaluation is the identity.
+
+    On the CPU the mask comes from the generator given at construction (the build's). On another
+    device it is drawn there, by that device's generator, seeded once from the CPU generator, so a
+    seeded run repeats itself on the same device without copying a mask across each step.
+    """
 
     kind = "dropout"
     kinds = ("dropout",)
@@ -98,6 +103,7 @@ class Dropout(Layer):
             raise ValueError(f"dropout: p must be in [0, 1), got {p}")
         self.p = p
         self.rng = rng if rng is not None else np.random.default_rng(0)
+        self._device_rng: tuple[str, Any] | None = None
 
     @classmethod
     def from_hyper(cls, hyper: DropoutHyper, ctx: BuildContext) -> Dropout:
@@ -110,8 +116,15 @@ class Dropout(Layer):
         if not train or self.p == 0.0:
             self._push(None)
             return x
-        xp = backend_of(x).xp
-        mask = (xp.asarray(self.rng.random(x.shape)) >= self.p).astype(x.dtype) / x.dtype.type(1.0 - self.p)
+        backend = backend_of(x)
+        xp = backend.xp
+        if backend.host:
+            uniform = self.rng.random(x.shape)
+        else:
+            if self._device_rng is None or self._device_rng[0] != backend.device:
+                self._device_rng = (backend.device, backend.rng(int(self.rng.integers(2**63 - 1))))
+            uniform = self._device_rng[1].random(x.shape)
+        mask = (xp.asarray(uniform) >= self.p).astype(x.dtype) / x.dtype.type(1.0 - self.p)
         self._push(mask)
         return x * mask
 
