@@ -105,9 +105,10 @@ def apply_threads() -> None:
         numba.set_num_threads(min(THREADS, numba.config.NUMBA_NUM_THREADS))
 
 
-def numba_cache_usable(py_file: str) -> bool:
-    """Whether numba has somewhere to write the compiled kernels of `py_file`: beside it, in
-    NUMBA_CACHE_DIR, or in the user's cache folder (asked of numba's own cache locators)."""
+def _numba_cache_locator(py_file: str) -> object | None:
+    """The first of numba's own cache locators that can write the compiled kernels of `py_file`
+    (beside it, in NUMBA_CACHE_DIR, or in the user's cache folder); None when none can, and
+    True for a numba without that API (let it decide)."""
     try:
         from numba.core.caching import CacheImpl
 
@@ -120,11 +121,29 @@ def numba_cache_usable(py_file: str) -> bool:
 
     for locator in locators:
         try:
-            if locator.from_function(probe, py_file) is not None:
-                return True
+            found = locator.from_function(probe, py_file)
         except Exception:  # noqa: BLE001 - a locator that cannot decide is one that cannot cache
             continue
-    return False
+        if found is not None:
+            return found
+    return None
+
+
+def numba_cache_usable(py_file: str) -> bool:
+    """Whether numba has somewhere to write the compiled kernels of `py_file`: beside it, in
+    NUMBA_CACHE_DIR, or in the user's cache folder (asked of numba's own cache locators)."""
+    return _numba_cache_locator(py_file) is not None
+
+
+def numba_cache_dir(py_file: str) -> str | None:
+    """The folder numba caches the compiled kernels of `py_file` in (None: none, or not known)."""
+    locator = _numba_cache_locator(py_file)
+    if locator is None or locator is True:
+        return None
+    try:
+        return str(locator.get_cache_path())  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - numba's private API changed: say "not known"
+        return None
 
 
 def disable_cache_if_unwritable(py_file: str) -> bool:

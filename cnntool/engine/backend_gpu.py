@@ -24,6 +24,8 @@ from typing import Any
 
 from cnntool.engine.backend import Backend, DeviceError, Kernels, get_backend, register, registered
 
+NOT_INSTALLED = "CuPy is not installed"
+
 #: How to get a GPU backend (the message of every "no GPU" error, and docs/devices.md).
 INSTALL_HINT = 'pip install "cnntool[gpu]" (CuPy for CUDA 12; with CUDA 13 use: pip install cupy-cuda13x)'
 
@@ -80,7 +82,7 @@ def _version_text(code: int) -> str:
 def probe() -> GpuProbe:
     """Whether the GPU backend can run here, and on what; never raises, imports CuPy only if installed."""
     if importlib.util.find_spec("cupy") is None:
-        return GpuProbe(False, "CuPy is not installed")
+        return GpuProbe(False, NOT_INSTALLED)
     try:
         import cupy
     except Exception as error:  # noqa: BLE001 - a broken CuPy install (a missing CUDA library) is "not usable"
@@ -106,8 +108,12 @@ def probe() -> GpuProbe:
 
 def unavailable_message(found: GpuProbe) -> str:
     """One line: what is missing for the GPU device, and how to get it."""
+    if found.reason == NOT_INSTALLED:
+        return f"the gpu device needs CuPy, which is not installed; install it with: {INSTALL_HINT}"
     if found.cupy_version is None:
-        return f"the gpu device needs CuPy: {found.reason}. Install it with: {INSTALL_HINT}"
+        return (
+            f"the gpu device cannot run: {found.reason}; reinstall it for your CUDA version: {INSTALL_HINT}"
+        )
     return (
         f"the gpu device cannot run: CuPy {found.cupy_version} is installed but {found.reason}. Check the "
         f"NVIDIA driver (nvidia-smi) and that the CuPy wheel matches its CUDA version: {INSTALL_HINT}"

@@ -227,7 +227,11 @@ class Model(Sequential):
             return super().forward(x, train)
 
     def backward(self, dout: Any) -> Any:
-        """dout: (N, *output_shape) → d(input) if `input_grad`, else None; fills every Parameter.grad."""
+        """dout: (N, *output_shape) → d(input) if `input_grad`, else None; fills every Parameter.grad.
+
+        A `dout` from the host goes to the model's device first (a loss's gradient already lives there)."""
+        if not self.backend.owns(dout):
+            dout = self.backend.asarray(dout)
         with compute_scope(self.backend):
             dx = super().backward(dout)
         return dx if self._input_grad else None
