@@ -105,8 +105,8 @@ def col2im(xp: ModuleType, cols: Any, x_shape, kernel: Pair, stride: Pair, paddi
     c6 = cols.reshape(n, c, kh, kw, *out_hw)
     for i in range(kh):
         for j in range(kw):
-            rows, columns = tap_slices(i, j, stride, dilation, out_hw)
-            dxp[:, :, rows, columns] += c6[:, :, i, j]
+            target = dxp[(slice(None), slice(None), *tap_slices(i, j, stride, dilation, out_hw))]
+            xp.add(target, c6[:, :, i, j], out=target)  # `dxp[s] += v` would copy the slice back once more
     if hp == h and wp == w:
         return dxp
     return xp.ascontiguousarray(dxp[:, :, pt : pt + h, pl : pl + w])

@@ -5,8 +5,8 @@ for max, counted or not for average), the output size given by the caller, and t
 the flat index ``h·W + w`` of the unpadded input. Each tap (i, j) of the window is one strided
 slice over every output position of the batch, so the Python loop runs KH·KW times.
 
-Max pool's argmax follows numba's rule tap by tap, in window order: the first maximum wins,
-a NaN wins and then stays, and padding is never chosen. Its backward has only the argmax (the
+Max pool's argmax follows numba's rule: in window order the first maximum wins, a NaN wins
+and then stays, and padding is never chosen. Its backward has only the argmax (the
 kernel table's signature), so it is a scatter-add by flat index: `xp.add.at` (sequential, so
 deterministic) unless the caller passes another `scatter` — the GPU binds `scatter_add_sorted`,
 which adds duplicates in passes of distinct indices instead of with atomics, so that a run
@@ -58,33 +58,47 @@ def maxpool_forward(xp: ModuleType, x: Any, kernel, stride, padding, dilation, o
                     *, tap_update: Callable[..., Any] | None = None) -> tuple[Any, Any]:  # fmt: skip
     """x: (N, C, H, W) → (out: (N, C, HO, WO), argmax flat h·W+w indices, or None without it).
 
-    `tap_update(v, best, arg, flat, valid)` replaces `take_max` (a GPU binds a fused kernel).
+    The maximum is a chain of `maximum`s over the taps (padding is −∞; NaN propagates). The argmax
+    is then found in one pass over the taps in reverse order, each tap overwriting the positions
+    where it equals the maximum (or is NaN where the maximum is), so the first such tap in window
+    order is the one left: numba's rule, in two elementwise operations a tap. `tap_update(v, best,
+    arg, flat, valid)` instead runs `take_max`'s rule tap by tap (a GPU binds it as one fused kernel).
     """
     _check("maxpool", x, kernel, stride, padding, out_hw)
     n, c, h, w = x.shape
     (pt, _), (pl, _) = padding
     xpad = pad_for_windows(xp, x, kernel, stride, padding, dilation, out_hw, -np.inf)
-    taps = [(i, j) for i in range(kernel[0]) for j in range(kernel[1])]
-    if not with_argmax:  # padding is −∞, so the plain maximum ignores it; NaN propagates (np.maximum)
-        out = None
-        for i, j in taps:
-            v = xpad[(slice(None), slice(None), *tap_slices(i, j, stride, dilation, out_hw))]
-            out = xp.array(v, copy=True) if out is None else xp.maximum(out, v, out=out)
-        return xp.ascontiguousarray(out), None
-    update = tap_update or (lambda *a: take_max(xp, *a))
-    best = xp.full((n, c, *out_hw), -np.inf, dtype=x.dtype)
+    taps = []  # (tap view, flat indices (HO, WO), inside mask or None), only taps that reach the input
+    for i in range(kernel[0]):
+        for j in range(kernel[1]):
+            hi = _tap_index(h, out_hw[0], stride[0], pt, i, dilation[0])
+            wi = _tap_index(w, out_hw[1], stride[1], pl, j, dilation[1])
+            inside = ((hi >= 0) & (hi < h))[:, None] & ((wi >= 0) & (wi < w))[None, :]
+            if inside.any():
+                view = xpad[(slice(None), slice(None), *tap_slices(i, j, stride, dilation, out_hw))]
+                taps.append((view, hi[:, None] * w + wi[None, :], None if inside.all() else inside))
+    if tap_update is not None and with_argmax:
+        best = xp.full((n, c, *out_hw), -np.inf, dtype=x.dtype)
+        arg = xp.full((n, c, *out_hw), -1, dtype=np.int64)
+        for v, flat, inside in taps:
+            best, arg = tap_update(v, best, arg, xp.asarray(flat), None if inside is None else xp.asarray(inside))
+        return best, arg
+    out = xp.array(taps[0][0], copy=True)
+    for v, _, _ in taps[1:]:
+        xp.maximum(out, v, out=out)
+    out = xp.ascontiguousarray(out)
+    if not with_argmax:
+        return out, None
+    nan = bool(xp.isnan(out).any())
     arg = xp.full((n, c, *out_hw), -1, dtype=np.int64)
-    for i, j in taps:
-        hi = _tap_index(h, out_hw[0], stride[0], pt, i, dilation[0])
-        wi = _tap_index(w, out_hw[1], stride[1], pl, j, dilation[1])
-        inside = ((hi >= 0) & (hi < h))[:, None] & ((wi >= 0) & (wi < w))[None, :]
-        if not inside.any():
-            continue
-        valid = None if inside.all() else xp.asarray(inside)
-        flat = xp.asarray(hi[:, None] * w + wi[None, :])
-        v = xpad[(slice(None), slice(None), *tap_slices(i, j, stride, dilation, out_hw))]
-        best, arg = update(v, best, arg, flat, valid)
-    return best, arg
+    for v, flat, inside in reversed(taps):
+        hit = v == out
+        if nan:
+            hit |= v != v
+        if inside is not None:
+            hit &= xp.asarray(inside)
+        xp.copyto(arg, xp.asarray(flat), where=hit)
+    return out, arg
 
 
 def scatter_add_sorted(xp: ModuleType, target: Any, index: Any, values: Any) -> None:
@@ -163,5 +177,6 @@ def avgpool_backward(xp: ModuleType, dout: Any, div: Any, x_shape, kernel, strid
     dxp = xp.zeros((n, c, hp, wp), dtype=dout.dtype)
     for i in range(kernel[0]):
         for j in range(kernel[1]):
-            dxp[(slice(None), slice(None), *tap_slices(i, j, stride, (1, 1), out_hw))] += g
+            target = dxp[(slice(None), slice(None), *tap_slices(i, j, stride, (1, 1), out_hw))]
+            xp.add(target, g, out=target)
     return xp.ascontiguousarray(dxp[:, :, pt : pt + h, pl : pl + w])
