@@ -11,7 +11,7 @@ Pure Python and tiny: the shape commands import it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cnntool.errors import CnnToolError
 
@@ -20,8 +20,7 @@ class BudgetError(CnnToolError):
     """An input asks for more work or memory than cnntool's documented budget allows."""
 
 
-@dataclass(frozen=True)
-class Budget:
+class Budget(NamedTuple):
     """One limit: `name` as the docs and messages call it, the maximum, its unit, and the usual fix."""
 
     name: str

@@ -6,7 +6,6 @@ is written once: a shape prints the same in a table, an error and an answer repo
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -17,6 +16,8 @@ def shape_text(shape: Iterable[int], sep: str = "×") -> str:
 
 def closest(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
     """The choice closest to `word` (case-insensitive), in its own spelling, or None."""
+    import difflib  # only when a hint is needed: it costs a few ms of every start-up
+
     options = list(choices)
     close = difflib.get_close_matches(word.lower(), [c.lower() for c in options], n=1, cutoff=cutoff)
     if not close:
