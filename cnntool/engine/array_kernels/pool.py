@@ -15,6 +15,7 @@ gives the same bits every time.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -39,6 +40,32 @@ def _check(name: str, x: Any, kernel, stride, padding, out_hw) -> None:
 def _tap_index(size: int, out: int, s: int, before: int, t: int, d: int) -> np.ndarray:
     """Input index o·s − before + t·d of tap t for every output position o (host NumPy, small)."""
     return np.arange(out, dtype=np.int64) * s - before + t * d
+
+
+def _constant(xp: ModuleType, a: np.ndarray) -> Any:
+    """`a` on the device, read-only where the array type can say so (it is cached and shared)."""
+    out = xp.asarray(a)
+    if isinstance(out, np.ndarray):
+        out.flags.writeable = False
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def _taps(xp: ModuleType, hw: tuple[int, int], kernel, stride, padding, dilation, out_hw) -> tuple:
+    """For each window tap that reaches the input: (i, j, flat indices (HO, WO) on the device, inside
+    mask on the device or None when every position is inside). Cached per geometry, so that a GPU
+    gets no host-to-device copy (a synchronisation) in the forward pass."""
+    (h, w), (pt, _), (pl, _) = hw, padding[0], padding[1]
+    taps = []
+    for i in range(kernel[0]):
+        for j in range(kernel[1]):
+            hi = _tap_index(h, out_hw[0], stride[0], pt, i, dilation[0])
+            wi = _tap_index(w, out_hw[1], stride[1], pl, j, dilation[1])
+            inside = ((hi >= 0) & (hi < h))[:, None] & ((wi >= 0) & (wi < w))[None, :]
+            if inside.any():
+                mask = None if inside.all() else _constant(xp, inside)
+                taps.append((i, j, _constant(xp, hi[:, None] * w + wi[None, :]), mask))
+    return tuple(taps)
 
 
 def take_max(xp: ModuleType, v: Any, best: Any, arg: Any, flat: Any, valid: Any) -> tuple[Any, Any]:
@@ -66,22 +93,17 @@ def maxpool_forward(xp: ModuleType, x: Any, kernel, stride, padding, dilation, o
     """
     _check("maxpool", x, kernel, stride, padding, out_hw)
     n, c, h, w = x.shape
-    (pt, _), (pl, _) = padding
     xpad = pad_for_windows(xp, x, kernel, stride, padding, dilation, out_hw, -np.inf)
-    taps = []  # (tap view, flat indices (HO, WO), inside mask or None), only taps that reach the input
-    for i in range(kernel[0]):
-        for j in range(kernel[1]):
-            hi = _tap_index(h, out_hw[0], stride[0], pt, i, dilation[0])
-            wi = _tap_index(w, out_hw[1], stride[1], pl, j, dilation[1])
-            inside = ((hi >= 0) & (hi < h))[:, None] & ((wi >= 0) & (wi < w))[None, :]
-            if inside.any():
-                view = xpad[(slice(None), slice(None), *tap_slices(i, j, stride, dilation, out_hw))]
-                taps.append((view, hi[:, None] * w + wi[None, :], None if inside.all() else inside))
+    geometry = (tuple(kernel), tuple(stride), tuple(map(tuple, padding)), tuple(dilation), tuple(out_hw))
+    taps = [  # (tap's values, flat indices, inside mask or None): only taps that reach the input
+        (xpad[(slice(None), slice(None), *tap_slices(i, j, stride, dilation, out_hw))], flat, inside)
+        for i, j, flat, inside in _taps(xp, (h, w), *geometry)
+    ]
     if tap_update is not None and with_argmax:
         best = xp.full((n, c, *out_hw), -np.inf, dtype=x.dtype)
         arg = xp.full((n, c, *out_hw), -1, dtype=np.int64)
         for v, flat, inside in taps:
-            best, arg = tap_update(v, best, arg, xp.asarray(flat), None if inside is None else xp.asarray(inside))
+            best, arg = tap_update(v, best, arg, flat, inside)
         return best, arg
     out = xp.array(taps[0][0], copy=True)
     for v, _, _ in taps[1:]:
@@ -96,8 +118,8 @@ def maxpool_forward(xp: ModuleType, x: Any, kernel, stride, padding, dilation, o
         if nan:
             hit |= v != v
         if inside is not None:
-            hit &= xp.asarray(inside)
-        xp.copyto(arg, xp.asarray(flat), where=hit)
+            hit &= inside
+        xp.copyto(arg, flat, where=hit)
     return out, arg
 
 
@@ -135,6 +157,12 @@ def maxpool_backward(xp: ModuleType, dout: Any, arg: Any, x_shape, *,
     return dx.reshape(n, c, h, w)
 
 
+@functools.lru_cache(maxsize=256)
+def _device_divisors(xp: ModuleType, dtype: np.dtype, *geometry: Any) -> Any:
+    """avgpool_divisors in `dtype` on the device, cached per geometry (no copy per forward)."""
+    return _constant(xp, avgpool_divisors(*geometry).astype(dtype))
+
+
 def avgpool_divisors(hw, kernel, stride, padding, count_include_pad: bool, out_hw) -> np.ndarray:
     """(HO, WO) float64 window sizes PyTorch divides by (clipped to the padded or the real input)."""
     lengths = []
@@ -150,9 +178,9 @@ def avgpool_forward(xp: ModuleType, x: Any, kernel, stride, padding, count_inclu
     """x: (N, C, H, W) → (out: (N, C, HO, WO), divisors: (HO, WO) in x's dtype)."""
     _check("avgpool", x, kernel, stride, padding, out_hw)
     n, c, h, w = x.shape
-    div = xp.asarray(
-        avgpool_divisors((h, w), kernel, stride, padding, count_include_pad, out_hw).astype(x.dtype)
-    )
+    geometry = ((h, w), tuple(kernel), tuple(stride), tuple(map(tuple, padding)), bool(count_include_pad),
+                tuple(out_hw))  # fmt: skip
+    div = _device_divisors(xp, np.dtype(x.dtype), *geometry)
     xpad = pad_for_windows(xp, x, kernel, stride, padding, (1, 1), out_hw, 0.0)
     total = xp.zeros((n, c, *out_hw), dtype=x.dtype)
     for i in range(kernel[0]):
