@@ -143,9 +143,6 @@ def _numpy_kernels() -> Kernels:
 NUMBA = Backend("numba", "cpu", np, _numba_kernels, limits_blas=True)
 #: The CPU with the array-module kernels on NumPy (device "cpu-numpy").
 NUMPY = Backend("numpy", "cpu-numpy", np, _numpy_kernels)
-#: The CPU backend of earlier versions (numba); `host_default()` is what "cpu" means now.
-CPU = NUMBA
-
 _BACKENDS: dict[str, Backend] = {"cpu": NUMBA, "cpu-numpy": NUMPY}
 _HOST_CHOICES = {"numba": NUMBA, "numpy": NUMPY}
 _host_default: Backend | None = None
