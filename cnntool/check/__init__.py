@@ -11,12 +11,15 @@ value comes from `cnntool.arith` or `cnntool.explain`.
 
 from cnntool.check.grade import (
     FolderReport,
+    Key,
+    KeyFileError,
     QuestionResult,
     Report,
     grade,
     grade_folder,
     grade_paths,
     grade_text,
+    load_key,
 )
 from cnntool.check.questions import Question
 from cnntool.check.schema import KINDS
@@ -26,6 +29,8 @@ __all__ = [
     "KINDS",
     "AnswerFileError",
     "FolderReport",
+    "Key",
+    "KeyFileError",
     "Question",
     "QuestionResult",
     "Report",
@@ -33,6 +38,7 @@ __all__ = [
     "grade_folder",
     "grade_paths",
     "grade_text",
+    "load_key",
     "make_quiz",
 ]
 
