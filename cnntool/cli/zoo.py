@@ -47,7 +47,7 @@ def zoo(json_out: JsonOpt = False) -> None:
         ("MACs", "right"),
         ("what", "left"),
     ):
-        table.add_column(header, justify=justify, overflow="fold")
+        table.add_column(header, justify=justify, overflow="fold", no_wrap=header != "what")  # numbers whole
     for e in entries:
         shape = fmt_shape(e["input_shape"])
         table.add_row(e["name"], shape, f"{e['total_params']:,}", f"{e['total_macs']:,}", e["description"])

@@ -3,7 +3,7 @@
 Everything a student wrote (a file name, a name, an answer, a prompt) reaches a teacher's
 terminal through `visible()`: rich escapes its markup but passes an ESC byte through, and a
 crafted name could clear the screen or rewrite what is shown. Numbers never split: the score
-and count columns do not wrap, and neither do file and student names (they wrap at spaces only).
+and count columns do not wrap; names and ids wrap, or fold when one word is too long.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def report_view(report: Report) -> Group:
         title += f" — {visible(report.student)}"
     table = Table(title=title, title_justify="left")
     for name, justify in (("", "left"), ("question", "left"), ("kind", "left"), ("score", "right")):
-        table.add_column(name, justify=justify, no_wrap=name == "score")  # type: ignore[arg-type]
+        table.add_column(name, justify=justify, no_wrap=name == "score", overflow="fold")  # type: ignore[arg-type]
     for r in report.results:
         table.add_row(_MARKS[r.status], visible(r.id), r.kind, f"{_score(r.score)} / {_score(r.max_score)}")
     parts: list[RenderableType] = [table]
@@ -69,7 +69,7 @@ def folder_view(folder: FolderReport) -> Table:
     )
     for name in ("file", "student", "score", "right", "status"):
         numeric = name in ("score", "right")
-        table.add_column(name, justify="right" if numeric else "left", no_wrap=numeric)
+        table.add_column(name, justify="right" if numeric else "left", no_wrap=numeric, overflow="fold")
     for r in folder.reports:
         status = "all correct" if r.all_correct else "some wrong"
         if r.warnings:
