@@ -379,6 +379,8 @@ def grade_paths(
             files.append(Path(path))
     if len(files) > MAX_FOLDER_FILES:
         raise AnswerFileError(f"{len(files)} answer files is beyond the limit of {MAX_FOLDER_FILES}")
+    if not files:  # an empty class is not "all correct"
+        raise AnswerFileError(f"{', '.join(str(p) for p in paths)}: no .toml answer files to grade")
     reports, broken = [], []
     for path in files:
         try:

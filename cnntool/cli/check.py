@@ -17,6 +17,8 @@ import functools
 import io
 import json
 import os
+import select
+import stat
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -57,11 +59,33 @@ def _complete_kinds(incomplete: str) -> list[str]:
     return complete_list((*KINDS, *ALIASES), incomplete)
 
 
+def _reader_gone() -> bool:
+    """Whether stdout is a pipe whose reader has closed it (POLLERR on the write end).
+
+    Python's buffered writer reports a short write, not an error, when the reader leaves in the
+    middle of one large write, so the next write, not this one, would fail; when there is no
+    next write, only asking the pipe tells.
+    """
+    try:
+        sys.stdout.flush()
+        fd = sys.stdout.fileno()
+        if not stat.S_ISFIFO(os.fstat(fd).st_mode):
+            return False
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except BrokenPipeError:
+        return True
+    except (OSError, ValueError, AttributeError):  # no fileno (a test runner's stream), no poll
+        return False
+
+
 def _closed_pipe_exits_0(func: F) -> F:
     """A reader that stopped reading (`| head -1`) is not an error and not a wrong answer: exit 0.
 
-    Rich's console would exit 1 on a closed pipe, and Typer turns a BrokenPipeError into 1 too,
-    so check catches it here, on every output path, and sends what is left to /dev/null.
+    Rich's console would exit 1 on a closed pipe, Typer turns a BrokenPipeError into 1 too, and a
+    large report may be cut short without any error at all, so check asks here, on every output
+    path, and sends what is left to /dev/null. A bad-input exit (2) stays 2: it was said on stderr.
     """
 
     @functools.wraps(func)
@@ -69,9 +93,13 @@ def _closed_pipe_exits_0(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except BrokenPipeError:
-            with contextlib.suppress(OSError, ValueError):
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            raise typer.Exit(0) from None
+            pass
+        except typer.Exit as done:
+            if done.exit_code != EXIT_WRONG or not _reader_gone():
+                raise
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0)
 
     return wrapper  # type: ignore[return-value]
 
