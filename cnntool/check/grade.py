@@ -35,7 +35,7 @@ from cnntool.check.kinds import Expected, expected_for
 from cnntool.check.schema import FILE_FIELDS, MAX_QUESTIONS, TOP_LEVEL, allowed_fields
 from cnntool.check.toml_io import AnswerFileError, parse_toml, read_toml
 from cnntool.check.values import Where
-from cnntool.errors import CnnToolError
+from cnntool.errors import CnnToolError, SpecError
 from cnntool.text import closest
 
 MAX_FOLDER_FILES = 2000
@@ -130,6 +130,11 @@ class Key:
 # --- one question ----------------------------------------------------------------------------
 
 
+def _said(exc: CnnToolError) -> str:
+    """An error on one line: a spec error without its caret picture (a report note, a stderr line)."""
+    return exc.summary() if isinstance(exc, SpecError) else str(exc)
+
+
 def _error(base: dict[str, Any], given: Any, note: str) -> QuestionResult:
     return QuestionResult(status="error", score=0.0, given=given, notes=(note,), **base)
 
@@ -144,7 +149,7 @@ def grade_question(
         try:
             expected = expected_for(question.kind, question.inputs)
         except CnnToolError as exc:
-            return _error(base, given, f"cannot compute this question: {exc}")
+            return _error(base, given, f"cannot compute this question: {_said(exc)}")
         except RecursionError:
             return _error(base, given, "cannot compute: the spec nests too deeply")
     shown = dict(expected=expected.text, derivation=expected.derivation, **base)
@@ -215,7 +220,7 @@ def load_key(key: str | Path | dict[str, Any] | Key) -> Key:
         try:
             expected[q.id] = expected_for(q.kind, q.inputs)
         except CnnToolError as exc:
-            raise KeyFileError(f"in the key {name}: question {q.id!r} cannot be computed: {exc}") from None
+            raise KeyFileError(f"in the key {name}: question {q.id!r} cannot be computed: {_said(exc)}") from None
         except RecursionError:
             raise KeyFileError(f"in the key {name}: question {q.id!r}: the spec nests too deeply") from None
     return Key(name, questions, expected)
@@ -386,7 +391,7 @@ def grade_paths(
         try:
             reports.append(grade_against_key(loaded, path) if loaded is not None else grade(path))
         except CnnToolError as exc:
-            broken.append((str(path), str(exc)))
+            broken.append((str(path), _said(exc)))
         except RecursionError:
             broken.append((str(path), f"{path}: nested too deeply"))
         except Exception as exc:  # noqa: BLE001 - never reached by any input the tests know; one file must not stop a class
