@@ -220,7 +220,9 @@ def load_key(key: str | Path | dict[str, Any] | Key) -> Key:
         try:
             expected[q.id] = expected_for(q.kind, q.inputs)
         except CnnToolError as exc:
-            raise KeyFileError(f"in the key {name}: question {q.id!r} cannot be computed: {_said(exc)}") from None
+            raise KeyFileError(
+                f"in the key {name}: question {q.id!r} cannot be computed: {_said(exc)}"
+            ) from None
         except RecursionError:
             raise KeyFileError(f"in the key {name}: question {q.id!r}: the spec nests too deeply") from None
     return Key(name, questions, expected)

@@ -112,6 +112,10 @@ def test_zoo() -> None:
         ([EXAMPLES / "lecture_key.toml"], 0),
         ([EXAMPLES / "submissions" / "bob.toml", "--key", EXAMPLES / "lecture_key.toml"], 1),
         ([EXAMPLES / "submissions" / "ada.toml", "--key", EXAMPLES / "lecture_key.toml"], 0),
+        (
+            [EXAMPLES / "submissions" / "bob.toml", "--key", EXAMPLES / "lecture_key.toml", "--hide-answers"],
+            1,
+        ),
     ],
     ids=lambda a: a if isinstance(a, int) else " ".join(Path(str(x)).name for x in a),
 )
@@ -119,6 +123,18 @@ def test_check_one_file(args: list, code: int) -> None:
     data = run_json("check", *args, "--json", code=code)
     validate("check", data)
     assert data["all_correct"] is (code == 0)
+    assert data["answers_hidden"] is ("--hide-answers" in args) and data["warnings"] == []
+
+
+def test_check_warnings_and_odd_answers_validate(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text("[answers]\nQ1 = 1\nq4 = nan\nq3 = 1979-05-27\n")
+    data = run_json("check", path, "--key", EXAMPLES / "lecture_key.toml", "--json", code=1)
+    validate("check", data)
+    assert len(data["warnings"]) == 1 and [q["given"] for q in data["questions"]][2:4] == [
+        "1979-05-27",
+        "nan",
+    ]
 
 
 def test_check_question_that_cannot_be_computed(tmp_path: Path) -> None:

@@ -12,7 +12,6 @@ import csv
 import io
 import json
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -189,38 +188,3 @@ def test_examples_are_copied_and_never_overwritten_without_force(tmp_path: Path)
     assert_refused(run(["examples", str(tmp_path / "no" / "ex")]), "does not exist")
     (tmp_path / "file").write_text("x")
     assert_refused(run(["examples", str(tmp_path / "file")]), "is a file, not a folder")
-
-
-def test_examples_from_the_installed_package_layout(tmp_path: Path) -> None:
-    """The wheel layout, built from pyproject's force-include table: cnntool/ with its _examples/, no
-    source checkout beside it; run from an unrelated folder, the README's example commands work."""
-    import tomllib
-
-    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    mapping = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
-    assert mapping == {"examples": "cnntool/_examples"}
-    site = tmp_path / "site"
-    shutil.copytree(ROOT / "cnntool", site / "cnntool", ignore=shutil.ignore_patterns("__pycache__"))
-    for source, destination in mapping.items():
-        shutil.copytree(ROOT / source, site / destination, ignore=shutil.ignore_patterns("__pycache__"))
-    work = tmp_path / "work"
-    work.mkdir()
-    env = {**os.environ, "PYTHONPATH": str(site), "COLUMNS": "120"}
-
-    def cnntool(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "cnntool", *args], cwd=work, env=env, capture_output=True,
-                              text=True, timeout=120)  # fmt: skip
-
-    listing = cnntool("examples")
-    assert listing.returncode == 0 and str(site / "cnntool" / "_examples") in listing.stdout
-    assert "alexnet.net" in listing.stdout and "submissions/ada.toml" in listing.stdout
-    assert cnntool("examples", "examples").returncode == 0
-    assert cnntool("summary", "examples/alexnet.net", "--input", "3x227x227", "--json").returncode == 0
-    pool = cnntool(
-        "pool", "--image", "@examples/feature.txt", "--size", "2", "--stride", "2", "--ceil", "--json"
-    )
-    assert pool.returncode == 0, pool.stderr
-    checked = cnntool(
-        "check", "--key", "examples/lecture_key.toml", "examples/submissions/", "--csv", "g.csv"
-    )
-    assert checked.returncode == 1 and (work / "g.csv").is_file(), checked.stderr  # bob is wrong
