@@ -188,3 +188,17 @@ def test_examples_are_copied_and_never_overwritten_without_force(tmp_path: Path)
     assert_refused(run(["examples", str(tmp_path / "no" / "ex")]), "does not exist")
     (tmp_path / "file").write_text("x")
     assert_refused(run(["examples", str(tmp_path / "file")]), "is a file, not a folder")
+
+
+def test_control_characters_a_student_wrote_never_reach_the_terminal_raw(tmp_path: Path) -> None:
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "a\x1b[2J\nb.toml").write_text('student = "\\u001b]0;pwned\\u0007Eve"\n[answers\n')
+    (subs / "c.toml").write_text('student = "\\u001b[31mMallory"\n[answers]\nq1 = "\\u001b[2J"\n')
+    outcome = run(["check", "--key", str(KEY), str(subs)])
+    assert outcome.code == 2 and "\x1b" not in outcome.stdout + outcome.stderr
+    assert "\\x1b[31mMallory" in outcome.stdout and "a\\x1b[2J\\nb.toml" in outcome.stderr
+    errors = [line for line in outcome.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == len(outcome.stderr.splitlines()) == 1  # one line, though the name had a newline
+    single = run(["check", "--key", str(KEY), str(subs / "c.toml")])
+    assert single.code == 1 and "\x1b" not in single.stdout and "\\x1b[2J" in single.stdout
