@@ -9,6 +9,7 @@ value comes from `cnntool.arith` or `cnntool.explain`.
     report.score, report.max_score, [r.status for r in report.results]
 """
 
+from cnntool.check.folder import grade_folder, grade_paths
 from cnntool.check.grade import (
     FolderReport,
     Key,
@@ -16,8 +17,6 @@ from cnntool.check.grade import (
     QuestionResult,
     Report,
     grade,
-    grade_folder,
-    grade_paths,
     grade_text,
     load_key,
 )

@@ -13,7 +13,7 @@ No printing and no exit codes here (the CLI decides those). What fails what (doc
   stray top-level keys are reported as warnings (with "did you mean"), and the rest is graded.
 - Without a key the file defines its own questions: a malformed question definition still
   fails the file (its maximum score would be wrong), but a malformed answer does not.
-- In a folder, one file never stops the others: it gets a `broken` row saying why.
+- In a folder, one file never stops the others: it gets a `broken` row saying why (check/folder.py).
 
 With a key, the key's questions are the truth: a submission only supplies answers by id (an
 `[answers]` table, or `[[question]]` tables with `id` and `answer`), so a student cannot change a
@@ -23,7 +23,6 @@ question, or its points, by editing their file.
 from __future__ import annotations
 
 import dataclasses
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +37,6 @@ from cnntool.check.values import Where
 from cnntool.errors import CnnToolError, SpecError
 from cnntool.text import closest
 
-MAX_FOLDER_FILES = 2000
 STATUSES = ("correct", "partial", "wrong", "unanswered", "error")
 MAX_LISTED_IDS = 5
 
@@ -130,7 +128,7 @@ class Key:
 # --- one question ----------------------------------------------------------------------------
 
 
-def _said(exc: CnnToolError) -> str:
+def said(exc: CnnToolError) -> str:
     """An error on one line: a spec error without its caret picture (a report note, a stderr line)."""
     return exc.summary() if isinstance(exc, SpecError) else str(exc)
 
@@ -149,7 +147,7 @@ def grade_question(
         try:
             expected = expected_for(question.kind, question.inputs)
         except CnnToolError as exc:
-            return _error(base, given, f"cannot compute this question: {_said(exc)}")
+            return _error(base, given, f"cannot compute this question: {said(exc)}")
         except RecursionError:
             return _error(base, given, "cannot compute: the spec nests too deeply")
     shown = dict(expected=expected.text, derivation=expected.derivation, **base)
@@ -221,7 +219,7 @@ def load_key(key: str | Path | dict[str, Any] | Key) -> Key:
             expected[q.id] = expected_for(q.kind, q.inputs)
         except CnnToolError as exc:
             raise KeyFileError(
-                f"in the key {name}: question {q.id!r} cannot be computed: {_said(exc)}"
+                f"in the key {name}: question {q.id!r} cannot be computed: {said(exc)}"
             ) from None
         except RecursionError:
             raise KeyFileError(f"in the key {name}: question {q.id!r}: the spec nests too deeply") from None
@@ -332,76 +330,6 @@ def grade_against_key(key: Key | str | Path | dict[str, Any], source: str | Path
         question = dataclasses.replace(q, answer=answer, raw_answer=answers.get(q.id), answer_error=error)
         results.append(grade_question(question, key.expected[q.id], tuple(stray.get(q.id, ()))))
     return Report(name, tuple(results), names.get("title", ""), names.get("student", ""), tuple(warnings))
-
-
-# --- folders ---------------------------------------------------------------------------------
-
-
-def _real(path: Path) -> str:
-    """The path with links resolved, or as given when they loop (os.path.realpath never raises)."""
-    return os.path.realpath(path)
-
-
-def answer_files(folder: str | Path) -> list[Path]:
-    """The .toml entries of a folder (not recursive), sorted by name so reports are reproducible.
-
-    Entries are listed by name only: a pipe, a device or a symlink loop named *.toml is listed
-    and then refused by `read_toml` with a row saying why, never opened.
-    """
-    folder = Path(folder)
-    try:
-        names = sorted(entry.name for entry in os.scandir(folder))
-    except OSError as exc:
-        raise AnswerFileError(f"{folder}: cannot list this folder ({exc.strerror or exc})") from None
-    files = [folder / n for n in names if n.lower().endswith(".toml") and not n.startswith(".")]
-    if len(files) > MAX_FOLDER_FILES:
-        raise AnswerFileError(
-            f"{folder}: {len(files)} answer files is beyond the limit of {MAX_FOLDER_FILES}"
-        )
-    return files
-
-
-def grade_folder(key: str | Path | None, folder: str | Path, exclude: tuple[Path, ...] = ()) -> FolderReport:
-    """Grade every .toml file in `folder`; a broken file is listed in `broken`, the rest are graded."""
-    return grade_paths(key, [Path(folder)], exclude)
-
-
-def grade_paths(
-    key: str | Path | Key | None, paths: list[Path] | tuple[Path, ...], exclude: tuple[Path, ...] = ()
-) -> FolderReport:
-    """Grade files and folders (their .toml files); broken files are reported, the rest graded.
-
-    A broken key is an error for the whole run (KeyFileError), since nothing could be graded.
-    The key itself and `exclude` are skipped when a folder holds them.
-    """
-    loaded = load_key(key) if key is not None else None
-    skip = {_real(Path(p)) for p in exclude}
-    if key is not None and not isinstance(key, (dict, Key)):
-        skip.add(_real(Path(key)))
-    files: list[Path] = []
-    for path in paths:
-        if Path(path).is_dir():
-            files += [p for p in answer_files(path) if _real(p) not in skip]
-        else:
-            files.append(Path(path))
-    if len(files) > MAX_FOLDER_FILES:
-        raise AnswerFileError(f"{len(files)} answer files is beyond the limit of {MAX_FOLDER_FILES}")
-    if not files:  # an empty class is not "all correct"
-        raise AnswerFileError(f"{', '.join(str(p) for p in paths)}: no .toml answer files to grade")
-    reports, broken = [], []
-    for path in files:
-        try:
-            reports.append(grade_against_key(loaded, path) if loaded is not None else grade(path))
-        except CnnToolError as exc:
-            broken.append((str(path), _said(exc)))
-        except RecursionError:
-            broken.append((str(path), f"{path}: nested too deeply"))
-        except Exception as exc:  # noqa: BLE001 - never reached by any input the tests know; one file must not stop a class
-            broken.append(
-                (str(path), f"{path}: internal error while grading ({type(exc).__name__}); please report it")
-            )
-    name = "" if key is None else loaded.name if loaded is not None else str(key)
-    return FolderReport(name, tuple(reports), tuple(broken))
 
 
 def grade_text(text: str, key: str | Path | Key | None = None) -> Report:
