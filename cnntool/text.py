@@ -29,3 +29,9 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A hint naming the closest choice ("did you mean 'conv'?"), or "" when nothing is close."""
     best = closest(word, choices)
     return f"did you mean '{best}'?" if best else ""
+
+
+def printable(text: object) -> str:
+    """`text` with every control character shown as its escape (`\\x1b`, `\\n`): one line, and safe in
+    a terminal, whatever a file name or a student's answer holds (an ESC could rewrite the screen)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))

@@ -11,7 +11,8 @@ import sys
 import typer
 
 from cnntool import __version__
-from cnntool.cli import check, conv, data, demo, explain, export, info, summary, zoo
+from cnntool.cli import check, conv, data, demo, examples, explain, export, summary, zoo
+from cnntool.cli import info as info_cli
 
 app = typer.Typer(
     name="cnntool",
@@ -21,8 +22,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-for module in (summary, explain, zoo, demo, conv, check, export, data, info):
+for module in (summary, explain, zoo, demo, conv, check, export, data, examples):
     app.add_typer(module.app)
+app.add_typer(info_cli.app)
 
 
 def _version(value: bool) -> None:
