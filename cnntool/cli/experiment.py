@@ -16,15 +16,42 @@ Name = Literal["dropout", "augmentation", "depth", "init", "rnn-vs-lstm"]
 @app.command()
 @handle_errors
 def experiment(
-    name: Annotated[Name, typer.Argument(help="dropout, augmentation, depth, init or rnn-vs-lstm.",
-                                         case_sensitive=False, show_default=False)],
-    data: Annotated[str | None, typer.Option("--data", "-d", help="Another dataset (cnntool data list).  "
-                    "[default: shapes; adding for rnn-vs-lstm]", show_default=False)] = None,
-    epochs: Annotated[int | None, typer.Option("--epochs", "-e", min=1, max=1000, help="Epochs per variant.  "
-                      "[default: the experiment's]", show_default=False)] = None,
+    name: Annotated[
+        Name,
+        typer.Argument(
+            help="dropout, augmentation, depth, init or rnn-vs-lstm.",
+            case_sensitive=False,
+            show_default=False,
+        ),
+    ],
+    data: Annotated[
+        str | None,
+        typer.Option(
+            "--data",
+            "-d",
+            help="Another dataset (cnntool data list).  [default: shapes; adding for rnn-vs-lstm]",
+            show_default=False,
+        ),
+    ] = None,
+    epochs: Annotated[
+        int | None,
+        typer.Option(
+            "--epochs",
+            "-e",
+            min=1,
+            max=1000,
+            help="Epochs per variant.  [default: the experiment's]",
+            show_default=False,
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option("--seed", min=0, help="The one seed every variant shares.")] = 0,
-    quick: Annotated[bool, typer.Option("--quick", help="A tiny version (a few samples, 1-2 epochs): checks "
-                     "that it runs, shows no lesson.")] = False,
+    quick: Annotated[
+        bool,
+        typer.Option(
+            "--quick",
+            help="A tiny version (a few samples, 1-2 epochs): checks that it runs, shows no lesson.",
+        ),
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Train the variants the lecture compares (same seed, same data), then a table and their curves.
@@ -54,7 +81,9 @@ def experiment(
     result = None
     with StopFlag() as flag, np.errstate(all="ignore"):
         status = None
-        for event in run_experiment(exp.name, data=data, epochs=epochs, seed=seed, quick=quick, should_stop=flag):
+        for event in run_experiment(
+            exp.name, data=data, epochs=epochs, seed=seed, quick=quick, should_stop=flag
+        ):
             if out is None:
                 if event.kind == "done":
                     result = event.result

@@ -13,13 +13,21 @@ app = typer.Typer()
 
 ModelArg = Annotated[Path, typer.Argument(help="A model file (DIR/model.npz of cnntool train) or a run folder.",
                                           show_default=False)]  # fmt: skip
-InvertOpt = Annotated[bool, typer.Option("--invert", help="Invert a picture's brightness first (a dark "
-                      "drawing on white paper, for models trained on light-on-dark images like MNIST).")]
+InvertOpt = Annotated[
+    bool,
+    typer.Option(
+        "--invert",
+        help="Invert a picture's brightness first (a dark "
+        "drawing on white paper, for models trained on light-on-dark images like MNIST).",
+    ),
+]
 
 
 def _image_help(required: bool) -> str:
-    text = ("A picture @photo.png (8-bit PNG: resized and scaled to the model's input), an array @x.npy, "
-            "or a matrix as cnntool conv reads it ('1 0; 0 1', a sample name such as x or o).")
+    text = (
+        "A picture @photo.png (8-bit PNG: resized and scaled to the model's input), an array @x.npy, "
+        "or a matrix as cnntool conv reads it ('1 0; 0 1', a sample name such as x or o)."
+    )
     return text if required else text + " Without it, only the filters are shown."
 
 
@@ -63,9 +71,13 @@ def predict(
 @handle_errors
 def filters(
     model: ModelArg,
-    image: Annotated[str | None, typer.Option("--image", "-i", help=_image_help(False), show_default=False)] = None,
+    image: Annotated[
+        str | None, typer.Option("--image", "-i", help=_image_help(False), show_default=False)
+    ] = None,
     invert: InvertOpt = False,
-    limit: Annotated[int, typer.Option("--limit", min=1, max=256, help="Filters and maps to show per layer.")] = 16,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, max=256, help="Filters and maps to show per layer.")
+    ] = 16,
 ) -> None:
     """The learned filters of every conv layer as heatmaps, and with --image that input's feature maps.
 

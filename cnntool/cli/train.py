@@ -65,8 +65,19 @@ class StopFlag:
         signal.signal(signal.SIGINT, self._previous)
 
 
+def _plain_json(value: Any) -> Any:
+    """NaN and infinities (a diverged validation loss) become null: JSON has no word for them."""
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None
+    if isinstance(value, dict):
+        return {k: _plain_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain_json(v) for v in value]
+    return value
+
+
 def _emit(record: dict[str, Any]) -> None:
-    typer.echo(json.dumps(record, ensure_ascii=False))
+    typer.echo(json.dumps(_plain_json(record), ensure_ascii=False, allow_nan=False))
 
 
 def _config(spec: str, options: dict[str, Any]) -> Any:
@@ -105,14 +116,18 @@ def _prepare(spec: str | None, resume: Path | None, options: dict[str, Any], qui
         dataset = run_data.load_dataset(config, progress)
         session = Session.restore(config, run.last, dataset)
         if options["epochs"] is not None and options["epochs"] < session.epochs_done:
-            fail(f"{resume} has finished {session.epochs_done} epochs already; --epochs must be at least that")
+            fail(
+                f"{resume} has finished {session.epochs_done} epochs already; --epochs must be at least that"
+            )
         if session.finished:
             fail(f"{resume} has finished all {config.epochs} epochs; train on with --epochs "
                  f"{config.epochs + 5} (or more)")  # fmt: skip
         run.write_config(config, dataset.describe())
         return session, run
     if spec is None:
-        fail('give a network spec, e.g. cnntool train "1x9x9 | conv 4 k3 | relu | flatten | dense 2" --data xo')
+        fail(
+            'give a network spec, e.g. cnntool train "1x9x9 | conv 4 k3 | relu | flatten | dense 2" --data xo'
+        )
     if options["data"] is None:
         fail("name a dataset with --data (see: cnntool data list), e.g. --data xo")
     config = _config(spec, options)
@@ -243,51 +258,186 @@ def _summary(session: Any, run: Any, conf: Any, out: Any) -> None:
 @app.command()
 @handle_errors
 def train(
-    spec: Annotated[str | None, typer.Argument(
-        help="The network: spec text, a zoo name (lenet5) or a file. Its input must be the dataset's "
-             "sample shape (cnntool data list shows it).", show_default=False)] = None,
-    data: Annotated[str | None, typer.Option("--data", "-d", help="Dataset name (cnntool data list): xo, "
-                    "shapes, digits, mnist, fashion-mnist, cifar10, sine, adding, copy, parity, text.",
-                    show_default=False)] = None,
-    text: Annotated[Path | None, typer.Option("--text", help="The UTF-8 text file the text dataset learns "
-                    "from (next-character prediction).", show_default=False)] = None,
-    optim: Annotated[Optimizer | None, typer.Option("--optim", case_sensitive=False,
-                     help="Optimizer (torch.optim's update rules).  [default: adam]", show_default=False)] = None,
-    lr: Annotated[float | None, typer.Option("--lr", min=0.0, max=1000.0, help="Learning rate.  [default: "
-                  "sgd 0.01, adam 0.001, adamw 0.001, rmsprop 0.01]", show_default=False)] = None,
-    momentum: Annotated[float | None, typer.Option("--momentum", min=0.0, max=0.999999, help="Momentum of "
-                        "sgd and rmsprop.  [default: 0]", show_default=False)] = None,
-    weight_decay: Annotated[float | None, typer.Option("--weight-decay", min=0.0, max=10.0,
-                            help="L2 weight decay (decoupled for adamw).  [default: 0]", show_default=False)] = None,
-    schedule: Annotated[Schedule | None, typer.Option("--schedule", case_sensitive=False,
-                        help="Learning-rate schedule: step (×0.1 every third of the epochs) or cosine (to 0).  "
-                             "[default: constant]", show_default=False)] = None,
-    clip: Annotated[float | None, typer.Option("--clip", min=0.0, help="Clip the gradient norm to this "
-                    "(the cure for exploding gradients).", show_default=False)] = None,
-    batch: Annotated[int | None, typer.Option("--batch", "-b", min=1, max=65536, help="Mini-batch size.  "
-                     "[default: 32]", show_default=False)] = None,
-    epochs: Annotated[int | None, typer.Option("--epochs", "-e", min=1, max=10000, help="Epochs to train "
-                      "(with --resume: the new total).  [default: 5]", show_default=False)] = None,
-    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Seed of every random choice: weights, "
-                    "split, order, dropout, augmentation.  [default: 0]", show_default=False)] = None,
-    val_split: Annotated[float | None, typer.Option("--val-split", min=0.0, max=0.9, help="Fraction held out "
-                         "for validation.  [default: the dataset's own split]", show_default=False)] = None,
-    augment: Annotated[list[Augment] | None, typer.Option("--augment", case_sensitive=False,
-                       help="Augment image batches (repeat for several): shift, flip, crop, noise.",
-                       show_default=False)] = None,
-    dtype: Annotated[Dtype | None, typer.Option("--dtype", help="Floating-point precision.  [default: float32]",
-                     show_default=False)] = None,
-    threads: Annotated[int | None, typer.Option("--threads", min=1, max=1024, help="CPU threads of the "
-                       "engine's kernels.  [default: all cores]", show_default=False)] = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Use at most N training (and "
-                     "validation) samples, for a quick try.", show_default=False)] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="The run folder to write.  [default: "
-                   "runs/<dataset>-<n>]", show_default=False, file_okay=False)] = None,
-    resume: Annotated[Path | None, typer.Option("--resume", help="Continue the run in this folder from its "
-                      "last checkpoint (exactly as if it had not stopped).", show_default=False)] = None,
+    spec: Annotated[
+        str | None,
+        typer.Argument(
+            help="The network: spec text, a zoo name (lenet5) or a file. Its input must be the dataset's "
+            "sample shape (cnntool data list shows it).",
+            show_default=False,
+        ),
+    ] = None,
+    data: Annotated[
+        str | None,
+        typer.Option(
+            "--data",
+            "-d",
+            help="Dataset name (cnntool data list): xo, "
+            "shapes, digits, mnist, fashion-mnist, cifar10, sine, adding, copy, parity, text.",
+            show_default=False,
+        ),
+    ] = None,
+    text: Annotated[
+        Path | None,
+        typer.Option(
+            "--text",
+            help="The UTF-8 text file the text dataset learns from (next-character prediction).",
+            show_default=False,
+        ),
+    ] = None,
+    optim: Annotated[
+        Optimizer | None,
+        typer.Option(
+            "--optim",
+            case_sensitive=False,
+            help="Optimizer (torch.optim's update rules).  [default: adam]",
+            show_default=False,
+        ),
+    ] = None,
+    lr: Annotated[
+        float | None,
+        typer.Option(
+            "--lr",
+            min=0.0,
+            max=1000.0,
+            help="Learning rate.  [default: sgd 0.01, adam 0.001, adamw 0.001, rmsprop 0.01]",
+            show_default=False,
+        ),
+    ] = None,
+    momentum: Annotated[
+        float | None,
+        typer.Option(
+            "--momentum",
+            min=0.0,
+            max=0.999999,
+            help="Momentum of sgd and rmsprop.  [default: 0]",
+            show_default=False,
+        ),
+    ] = None,
+    weight_decay: Annotated[
+        float | None,
+        typer.Option(
+            "--weight-decay",
+            min=0.0,
+            max=10.0,
+            help="L2 weight decay (decoupled for adamw).  [default: 0]",
+            show_default=False,
+        ),
+    ] = None,
+    schedule: Annotated[
+        Schedule | None,
+        typer.Option(
+            "--schedule",
+            case_sensitive=False,
+            help="Learning-rate schedule: step (×0.1 every third of the epochs) or cosine (to 0).  "
+            "[default: constant]",
+            show_default=False,
+        ),
+    ] = None,
+    clip: Annotated[
+        float | None,
+        typer.Option(
+            "--clip",
+            min=0.0,
+            help="Clip the gradient norm to this (the cure for exploding gradients).",
+            show_default=False,
+        ),
+    ] = None,
+    batch: Annotated[
+        int | None,
+        typer.Option(
+            "--batch", "-b", min=1, max=65536, help="Mini-batch size.  [default: 32]", show_default=False
+        ),
+    ] = None,
+    epochs: Annotated[
+        int | None,
+        typer.Option(
+            "--epochs",
+            "-e",
+            min=1,
+            max=10000,
+            help="Epochs to train (with --resume: the new total).  [default: 5]",
+            show_default=False,
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed",
+            min=0,
+            help="Seed of every random choice: weights, split, order, dropout, augmentation.  [default: 0]",
+            show_default=False,
+        ),
+    ] = None,
+    val_split: Annotated[
+        float | None,
+        typer.Option(
+            "--val-split",
+            min=0.0,
+            max=0.9,
+            help="Fraction held out for validation.  [default: the dataset's own split]",
+            show_default=False,
+        ),
+    ] = None,
+    augment: Annotated[
+        list[Augment] | None,
+        typer.Option(
+            "--augment",
+            case_sensitive=False,
+            help="Augment image batches (repeat for several): shift, flip, crop, noise.",
+            show_default=False,
+        ),
+    ] = None,
+    dtype: Annotated[
+        Dtype | None,
+        typer.Option("--dtype", help="Floating-point precision.  [default: float32]", show_default=False),
+    ] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            "--threads",
+            min=1,
+            max=1024,
+            help="CPU threads of the engine's kernels.  [default: all cores]",
+            show_default=False,
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            min=1,
+            help="Use at most N training (and validation) samples, for a quick try.",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="The run folder to write.  [default: runs/<dataset>-<n>]",
+            show_default=False,
+            file_okay=False,
+        ),
+    ] = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option(
+            "--resume",
+            help="Continue the run in this folder from its "
+            "last checkpoint (exactly as if it had not stopped).",
+            show_default=False,
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the earlier run in --out.")] = False,
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object a line (start, each epoch, "
-                        "end) for scripts; see docs/schemas/train.schema.json.")] = False,
+    json_out: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print one JSON object a line (start, each epoch, "
+            "end) for scripts; see docs/schemas/train.schema.json.",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the final line.")] = False,
 ) -> None:
     """Train a network on a dataset, with live progress; every epoch is saved in a run folder.

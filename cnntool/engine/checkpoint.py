@@ -51,7 +51,11 @@ def is_checkpoint(path: Path) -> bool:
 
 
 def save(
-    model: Any, path: str | Path, optimizer: Any = None, force: bool = False, extra: dict[str, Any] | None = None
+    model: Any,
+    path: str | Path,
+    optimizer: Any = None,
+    force: bool = False,
+    extra: dict[str, Any] | None = None,
 ) -> None:
     """Write `model` (and `optimizer.state_dict()`) to `path` atomically, arrays as NumPy.
 
@@ -80,7 +84,9 @@ def save(
     for key, value in (extra or {}).items():
         array = np.asarray(value)
         if array.dtype.kind not in "fiubU" or (array.dtype.kind == "U" and array.shape != ()):
-            raise CnnToolError(f"checkpoint extra {key!r}: numbers or one text, got {array.dtype}{array.shape}")
+            raise CnnToolError(
+                f"checkpoint extra {key!r}: numbers or one text, got {array.dtype}{array.shape}"
+            )
         arrays[f"extra/{key}"] = array
     atomic_write(path, lambda handle: np.savez(handle, **arrays))
 

@@ -182,7 +182,9 @@ def fit(
                 correct += score(out, y[idx]) * len(idx)
             acc = correct / seen if score is not None else None
             here = Cursor(epoch, step + 1, order_state, seen, total, correct)
-            yield Progress("step", epoch, step + 1, steps, total / seen, acc, samples=seen, lr=lr, cursor=here)
+            yield Progress(
+                "step", epoch, step + 1, steps, total / seen, acc, samples=seen, lr=lr, cursor=here
+            )
         val_loss = val_acc = None
         if validation is not None:
             val_loss, val_acc = evaluate(model, *validation, loss_fn=loss_fn, batch_size=batch_size,

@@ -30,7 +30,9 @@ MAX_BATCH = 65_536
 def _choice(what: str, value: object, choices: tuple[str, ...]) -> str:
     if not isinstance(value, str) or value not in choices:
         hint = did_you_mean(str(value), choices)
-        raise InputError(f"unknown {what} {value!r}" + (f"; {hint}" if hint else "") + f" ({', '.join(choices)})")
+        raise InputError(
+            f"unknown {what} {value!r}" + (f"; {hint}" if hint else "") + f" ({', '.join(choices)})"
+        )
     return value
 
 
@@ -39,7 +41,9 @@ def _number(what: str, value: object, low: float, high: float = math.inf, *, low
         raise InputError(f"{what} must be a finite number, got {value!r}")
     if value < low or (low_open and value == low) or value > high:
         bound = f"> {low}" if low_open else f"≥ {low}"
-        raise InputError(f"{what} must be {bound}" + (f" and ≤ {high}" if high != math.inf else "") + f", got {value}")
+        raise InputError(
+            f"{what} must be {bound}" + (f" and ≤ {high}" if high != math.inf else "") + f", got {value}"
+        )
     return float(value)
 
 

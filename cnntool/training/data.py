@@ -85,8 +85,14 @@ def check_fit(summary: Any, ds: Dataset) -> None:
         elif ds.num_classes is not None:
             fix = f"end it with dense {ds.num_classes}" + (" (after a flatten)" if len(out) > 1 else "")
         else:
-            fix = f"end it with dense {expected[-1]}" + (" (return_sequences=false before it)" if len(out) > 1 else "")
-        what = f"{ds.num_classes} classes" if ds.num_classes is not None else f"targets of {shape_text(expected, 'x')}"
+            fix = f"end it with dense {expected[-1]}" + (
+                " (return_sequences=false before it)" if len(out) > 1 else ""
+            )
+        what = (
+            f"{ds.num_classes} classes"
+            if ds.num_classes is not None
+            else f"targets of {shape_text(expected, 'x')}"
+        )
         raise InputError(
             f"the spec's output is {shape_text(out, 'x')} per sample but {ds.name} needs "
             f"{shape_text(expected, 'x')} ({what}); {fix}"
@@ -159,4 +165,3 @@ def augmentation(names: tuple[str, ...], ds: Dataset) -> Callable | None:
         "noise": lambda: GaussianNoise(round(0.1 * scale, 4)),
     }
     return Compose(tuple(make[n]() for n in names))
-

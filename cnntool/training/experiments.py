@@ -68,54 +68,77 @@ EXPERIMENTS: dict[str, Experiment] = {
     e.name: e
     for e in (
         Experiment(
-            "dropout", "The same CNN with and without dropout",
+            "dropout",
+            "The same CNN with and without dropout",
             "Dropout randomly turns off units while training, so the network cannot rely on any one of "
             "them: the gap between training and validation shrinks.",
             "shapes",
             (Variant("no dropout", CNN), Variant("dropout 0.5", CNN, drop=" | dropout 0.5")),
             {"epochs": 30, "limit": 300, "optim": "adam", "lr": 0.002, "batch": 32},
-            {"epochs": 2, "limit": 64}, images_only=True,
+            {"epochs": 2, "limit": 64},
+            images_only=True,
         ),
         Experiment(
-            "augmentation", "The same CNN with and without random shifts",
+            "augmentation",
+            "The same CNN with and without random shifts",
             "Augmentation shows the network shifted copies of its few training images, so it learns that "
             "position does not matter (the lecture's CIFAR-10 demo shifts by up to 2 px).",
             "shapes",
             (Variant("no augmentation", CNN), Variant("random shifts", CNN, {"augment": ("shift",)})),
             {"epochs": 20, "limit": 300, "optim": "adam", "lr": 0.002, "batch": 32},
-            {"epochs": 2, "limit": 64}, images_only=True,
+            {"epochs": 2, "limit": 64},
+            images_only=True,
         ),
         Experiment(
-            "depth", "Deeper is harder: 2 vs 8 sigmoid layers, and 8 with batch norm",
+            "depth",
+            "Deeper is harder: 2 vs 8 sigmoid layers, and 8 with batch norm",
             "Backprop multiplies one factor per layer: through 8 sigmoid layers the first layer's gradient "
             "is millions of times smaller than the last one's, so it barely learns; batch norm fixes the scale.",
             "shapes",
-            (Variant("2 sigmoid layers", _mlp(2, "sigmoid")), Variant("8 sigmoid layers", _mlp(8, "sigmoid")),
-             Variant("8 sigmoid + batchnorm", _mlp(8, "sigmoid", norm=True))),
+            (
+                Variant("2 sigmoid layers", _mlp(2, "sigmoid")),
+                Variant("8 sigmoid layers", _mlp(8, "sigmoid")),
+                Variant("8 sigmoid + batchnorm", _mlp(8, "sigmoid", norm=True)),
+            ),
             {"epochs": 20, "limit": 1200, "optim": "sgd", "lr": 0.05, "momentum": 0.9, "batch": 32},
-            {"epochs": 2, "limit": 64}, gradient_norms="layers",
+            {"epochs": 2, "limit": 64},
+            gradient_norms="layers",
         ),  # fmt: skip
         Experiment(
-            "init", "Initialisation of an 8-layer ReLU network",
+            "init",
+            "Initialisation of an 8-layer ReLU network",
             "Weights that are too small make the signal (and the gradient) vanish layer by layer; too large "
             "ones make it explode; He and Xavier keep its scale.",
             "shapes",
-            tuple(Variant(name, _mlp(8, "relu"), {"init": init}) for name, init in
-                  (("PyTorch default", "default"), ("He", "he"), ("Xavier", "xavier"),
-                   ("too small N(0, 0.01²)", "small"), ("too large N(0, 1)", "large"))),
+            tuple(
+                Variant(name, _mlp(8, "relu"), {"init": init})
+                for name, init in (
+                    ("PyTorch default", "default"),
+                    ("He", "he"),
+                    ("Xavier", "xavier"),
+                    ("too small N(0, 0.01²)", "small"),
+                    ("too large N(0, 1)", "large"),
+                )
+            ),
             {"epochs": 20, "limit": 1200, "optim": "sgd", "lr": 0.02, "momentum": 0.9, "batch": 32},
-            {"epochs": 2, "limit": 64}, gradient_norms="layers",
+            {"epochs": 2, "limit": 64},
+            gradient_norms="layers",
         ),  # fmt: skip
         Experiment(
-            "rnn-vs-lstm", "The adding problem at T = 50: a plain RNN vs an LSTM",
+            "rnn-vs-lstm",
+            "The adding problem at T = 50: a plain RNN vs an LSTM",
             "The target depends on two steps far apart. A plain RNN's gradient shrinks with every step it "
             "travels back, so it cannot learn the link and predicts the mean (MSE ≈ 0.17); the LSTM's cell "
             "carries it and the error falls towards 0.",
             "adding",
-            (Variant("RNN 32", "{input} | rnn 32 return_sequences=false | dense {outputs}"),
-             Variant("LSTM 32", "{input} | lstm 32 return_sequences=false | dense {outputs}")),
+            (
+                Variant("RNN 32", "{input} | rnn 32 return_sequences=false | dense {outputs}"),
+                Variant("LSTM 32", "{input} | lstm 32 return_sequences=false | dense {outputs}"),
+            ),
             {"epochs": 20, "optim": "adam", "lr": 0.005, "batch": 32, "clip": 1.0},
-            {"epochs": 1, "limit": 128}, needs="lstm", gradient_norms="time",
+            {"epochs": 1, "limit": 128},
+            needs="lstm",
+            gradient_norms="time",
         ),  # fmt: skip
     )
 }
@@ -247,7 +270,10 @@ def run_experiment(
                 if event.kind == "stopped":
                     status = "stopped"
         except TrainingDiverged as error:
-            status, message = "diverged", f"the loss became {error.loss} at epoch {error.epoch}, batch {error.batch}"
+            status, message = (
+                "diverged",
+                f"the loss became {error.loss} at epoch {error.epoch}, batch {error.batch}",
+            )
         if exp.gradient_norms == "time" and status == "finished":
             norms["trained"] = _time_norms(session)
         params = sum(int(p.value.size) for p in session.model.parameters())

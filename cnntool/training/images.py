@@ -134,7 +134,9 @@ def decode_png(data: bytes, name: str = "image") -> Picture:
     except zlib.error as exc:
         raise CnnToolError(f"{name}: the PNG's pixel data is damaged ({exc})") from None
     if len(raw) != expected:
-        raise CnnToolError(f"{name}: the PNG holds {len(raw):,} bytes of pixels, its header says {expected:,}")
+        raise CnnToolError(
+            f"{name}: the PNG holds {len(raw):,} bytes of pixels, its header says {expected:,}"
+        )
     pixels = _unfilter(raw, height, stride, channels, name).reshape(height, width, channels)
     if colour == 3:
         if palette is None or int(pixels.max()) >= len(palette):

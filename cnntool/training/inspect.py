@@ -139,7 +139,11 @@ def feature_maps(model: Any, x: np.ndarray) -> list[FeatureMaps]:
             if layer.kind == "conv" and h.ndim == 4 and not (nxt is not None and nxt.fused_act() is not None):
                 out.append(FeatureMaps(i, layer.label, model.backend.to_numpy(h[0]).copy()))
             elif i > 0 and layers[i - 1].kind == "conv" and layer.fused_act() is not None and h.ndim == 4:
-                out.append(FeatureMaps(i, f"{layers[i - 1].label} + {layer.kind}", model.backend.to_numpy(h[0]).copy()))
+                out.append(
+                    FeatureMaps(
+                        i, f"{layers[i - 1].label} + {layer.kind}", model.backend.to_numpy(h[0]).copy()
+                    )
+                )
     model.clear_cache()
     return out
 

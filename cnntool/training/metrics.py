@@ -33,7 +33,11 @@ class Confusion:
         return [float(self.counts[i, i] / r) if r else None for i, r in enumerate(rows)]
 
     def to_json(self) -> dict[str, Any]:
-        return {"class_names": list(self.class_names), "counts": self.counts.tolist(), "accuracy": self.accuracy}
+        return {
+            "class_names": list(self.class_names),
+            "counts": self.counts.tolist(),
+            "accuracy": self.accuracy,
+        }
 
 
 def confusion(model: Any, x: np.ndarray, y: np.ndarray, class_names: tuple[str, ...],

@@ -125,5 +125,5 @@ class RunDir:
         except json.JSONDecodeError as exc:
             raise CnnToolError(f"{path}: not valid JSON ({exc.msg} at character {exc.pos})") from None
         if not isinstance(body, dict) or "config" not in body:
-            raise CnnToolError(f"{path}: not a cnntool run configuration (no \"config\" object)")
+            raise CnnToolError(f'{path}: not a cnntool run configuration (no "config" object)')
         return RunConfig.from_json(body["config"], source=str(path))

@@ -151,7 +151,8 @@ class Session:
         seconds, samples = 0.0, self.cursor.seen  # time inside the loop only, not the caller's
         while True:
             began = time.perf_counter()
-            event = next(events, None)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # NaN is reported, not warned
+                event = next(events, None)
             seconds += time.perf_counter() - began
             if event is None:
                 return
@@ -159,9 +160,16 @@ class Session:
             if event.kind == "epoch":
                 done = event.samples - samples
                 self.history.append(
-                    EpochRecord(event.epoch, event.loss, event.accuracy, event.val_loss, event.val_accuracy,
-                                float(event.lr or 0.0), round(seconds, 3),
-                                round(done / seconds, 1) if seconds > 0 else 0.0)  # fmt: skip
+                    EpochRecord(
+                        event.epoch,
+                        event.loss,
+                        event.accuracy,
+                        event.val_loss,
+                        event.val_accuracy,
+                        float(event.lr or 0.0),
+                        round(seconds, 3),
+                        round(done / seconds, 1) if seconds > 0 else 0.0,
+                    )  # fmt: skip
                 )
                 seconds, samples = 0.0, 0
             yield event
@@ -172,9 +180,14 @@ class Session:
         cur = self.cursor
         return {
             "format": STATE_FORMAT,
-            "cursor": {"epoch": cur.epoch, "step": cur.step, "order_state": cur.order_state or
-                       self.order_rng.bit_generator.state, "seen": cur.seen, "total": cur.total,
-                       "correct": cur.correct},  # fmt: skip
+            "cursor": {
+                "epoch": cur.epoch,
+                "step": cur.step,
+                "order_state": cur.order_state or self.order_rng.bit_generator.state,
+                "seen": cur.seen,
+                "total": cur.total,
+                "correct": cur.correct,
+            },  # fmt: skip
             "augment_state": self.augment_rng.bit_generator.state,
             "model_generators": [g.bit_generator.state for g in generators(self.model)],
             "scheduler_epoch": getattr(self.scheduler, "epoch", 0),

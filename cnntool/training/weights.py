@@ -84,10 +84,14 @@ def layer_gradient_norms(model: Any, x: np.ndarray, y: np.ndarray, loss_fn: Any)
     """(parameter name, ‖∂L/∂W‖) of every weight matrix or filter bank for one batch, input to output.
 
     The lecture's "the deeper the network, the smaller the gradient in the lower layers", measured.
-    Gradients are zeroed before and after, so training is not affected.
+    The pass runs in training mode (batch norm normalises with the batch's statistics, as in
+    training); the running statistics, the generators and the gradients are put back afterwards,
+    so the run that follows is not affected.
     """
+    saved = {k: model.backend.to_numpy(v).copy() for k, v in model.state_dict().items()}
+    states = [g.bit_generator.state for g in generators(model)]
     model.zero_grad()
-    out = model.forward(x, train=False)
+    out = model.forward(x, train=True)
     _, dout = loss_fn(out, y)
     model.backward(dout)
     backend = model.backend
@@ -97,4 +101,8 @@ def layer_gradient_norms(model: Any, x: np.ndarray, y: np.ndarray, loss_fn: Any)
         if p.value.ndim >= 2
     ]
     model.zero_grad()
+    model.clear_cache()
+    model.load_state_dict(saved)
+    for gen, state in zip(generators(model), states):
+        gen.bit_generator.state = state
     return norms

@@ -58,9 +58,8 @@ class Heatmap:
     def cell_width(self, bare: bool) -> int:
         return 6 if bare and self.numbers else 2
 
-    @property
-    def width(self) -> int:
-        return max(6 * self.values.shape[1] if self.numbers else 2 * self.values.shape[1], len(self.title))
+    def width(self, bare: bool = False) -> int:
+        return max(self.cell_width(bare) * self.values.shape[1], len(self.title))
 
     def _normal(self, v: float) -> float:
         if self.signed:
@@ -70,7 +69,8 @@ class Heatmap:
         return (v - low) / span
 
     def rows(self, bare: bool) -> list[Text]:
-        lines = [Text(self.title.ljust(self.width), style="bold")] if self.title else []
+        width = self.width(bare)
+        lines = [Text(self.title.ljust(width), style="bold")] if self.title else []
         for row in self.values:
             line = Text()
             for v in row:
@@ -83,7 +83,7 @@ class Heatmap:
                 else:
                     r, g, b = _rgb_signed(n) if self.signed else _rgb_unsigned(n)
                     line.append("  ", style=Style(bgcolor=f"rgb({r},{g},{b})"))
-            line.append(" " * (self.width - self.cell_width(bare) * self.values.shape[1]))
+            line.append(" " * (width - self.cell_width(bare) * self.values.shape[1]))
             lines.append(line)
         return lines
 
@@ -91,7 +91,8 @@ class Heatmap:
         yield from self.rows(plain(console))
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        return Measurement(self.width, self.width)
+        width = self.width(plain(console))
+        return Measurement(width, width)
 
 
 class HeatmapRow:
@@ -105,11 +106,11 @@ class HeatmapRow:
         line: list[Heatmap] = []
         used = 0
         for m in self.maps:
-            if line and used + self.gap + m.width > options.max_width:
+            if line and used + self.gap + m.width(bare) > options.max_width:
                 yield from self._join(line, bare)
                 yield Text("")
                 line, used = [], 0
-            used += (self.gap if line else 0) + m.width
+            used += (self.gap if line else 0) + m.width(bare)
             line.append(m)
         if line:
             yield from self._join(line, bare)
@@ -123,13 +124,14 @@ class HeatmapRow:
             for j, (m, col) in enumerate(zip(maps, columns)):
                 if j:
                     text.append(" " * self.gap)
-                text.append_text(col[i] if i < len(col) else Text(" " * m.width))
+                text.append_text(col[i] if i < len(col) else Text(" " * m.width(bare)))
             out.append(text)
         return out
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        total = sum(m.width for m in self.maps) + self.gap * max(0, len(self.maps) - 1)
-        return Measurement(max((m.width for m in self.maps), default=1), total)
+        bare = plain(console)
+        total = sum(m.width(bare) for m in self.maps) + self.gap * max(0, len(self.maps) - 1)
+        return Measurement(max((m.width(bare) for m in self.maps), default=1), total)
 
 
 def legend(signed: bool) -> RenderableType:
@@ -142,7 +144,7 @@ def legend(signed: bool) -> RenderableType:
                            if signed else ""), style="dim")  # fmt: skip
                 return
             text = Text("scale: ", style="dim")
-            for v in (np.linspace(-1, 1, 9) if signed else np.linspace(0, 1, 9)):
+            for v in np.linspace(-1, 1, 9) if signed else np.linspace(0, 1, 9):
                 r, g, b = _rgb_signed(v) if signed else _rgb_unsigned(v)
                 text.append("  ", style=Style(bgcolor=f"rgb({r},{g},{b})"))
             text.append("  negative … 0 … positive" if signed else "  low … high", style="dim")

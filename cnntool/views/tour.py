@@ -230,7 +230,9 @@ def _xo_learned(session: Any) -> RenderableType:
         scores = [similarity(weights[f, 0], ref) for f in range(weights.shape[0])]
         best = max(range(len(scores)), key=lambda f: abs(scores[f]))
         sign = " (its negative: the next layer can flip a sign)" if scores[best] < 0 else ""
-        lines.append(Text(f"learned filter #{best} is the closest to the {name}: cosine {scores[best]:+.2f}{sign}"))
+        lines.append(
+            Text(f"learned filter #{best} is the closest to the {name}: cosine {scores[best]:+.2f}{sign}")
+        )
     loaded = LoadedModel(session.model, session.meta(), session.config.spec)
     for sample in ("x", "o"):
         p = predict(loaded, read_input(sample, session.model.input_shape, session.meta()), top=1)
@@ -255,7 +257,8 @@ def training_stops(quick: bool = False) -> tuple[TrainingStop, ...]:
             "A CNN learns X and O",
             "The lecture's X/O task, trained live: 4 filters of 3×3, max pooling and one dense layer, on 800 "
             "shifted, thickened, noisy 9×9 letters. Then its learned filters next to the slides' hand-made ones.",
-            xo, _xo_learned,
+            xo,
+            _xo_learned,
         )  # fmt: skip
     ]
     if registry.layer_class("lstm") is not None:
@@ -266,7 +269,8 @@ def training_stops(quick: bool = False) -> tuple[TrainingStop, ...]:
                 "An LSTM learns a sequence",
                 "16 LSTM units read 20 noisy steps of a sine wave and predict the next value; the same weights "
                 "are used at every step (parameter sharing across time).",
-                lstm, _lstm_learned,
+                lstm,
+                _lstm_learned,
             )  # fmt: skip
         )
     return tuple(stops)

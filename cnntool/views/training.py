@@ -79,7 +79,9 @@ def epoch_table(history: Sequence[Any], title: str = "") -> Table:
     """One row per epoch: loss, accuracy, validation loss and accuracy, lr, time, samples/s."""
     classify = any(r.accuracy is not None for r in history)
     table = Table(title=title or None, header_style="bold", title_justify="left")
-    headers = ["epoch", "loss"] + (["acc"] if classify else []) + ["val loss"] + (["val acc"] if classify else [])
+    headers = (
+        ["epoch", "loss"] + (["acc"] if classify else []) + ["val loss"] + (["val acc"] if classify else [])
+    )
     for h in headers + ["lr", "s", "samples/s"]:
         table.add_column(h, justify="right")
     for r in history:
@@ -238,7 +240,9 @@ def experiment_view(result: Any) -> Group:
     parts: list[RenderableType] = [experiment_table(result)]
     if series:
         parts.append(LinePlot(series, key.replace("_", " ")))
-    norms = [(v.name, v.gradient_norms.get("trained") or v.gradient_norms.get("at_init")) for v in result.variants]
+    norms = [
+        (v.name, v.gradient_norms.get("trained") or v.gradient_norms.get("at_init")) for v in result.variants
+    ]
     time_norms = [(n, g) for n, g in norms if isinstance(g, list) and g]
     if time_norms:
         plot = [Series(n, list(range(len(g))), [max(x, 1e-30) for x in g]) for n, g in time_norms]
