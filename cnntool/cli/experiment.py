@@ -77,7 +77,6 @@ def experiment(
     exp = EXPERIMENTS[name.lower()]
     if out is not None:
         out.rule(f"[bold]{exp.title}[/bold]")
-        out.print(exp.lesson, highlight=False)
     result = None
     with StopFlag() as flag, np.errstate(all="ignore"):
         status = None

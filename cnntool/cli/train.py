@@ -186,7 +186,11 @@ def run_training(session: Any, run: Any, *, json_out: bool, quiet: bool, out: An
         warm_up(session)
     live = out is not None and out.is_terminal and not quiet and not json_out
     status, message, stopped_at = "finished", "", None
-    bars = TrainingBars(out, session.config.epochs, session.epochs_done + 1) if live else None
+    bars = (
+        TrainingBars(out, session.config.epochs, session.epochs_done + 1, session.cursor.seen)
+        if live
+        else None
+    )
     try:
         with StopFlag() as flag, np.errstate(all="ignore"):
             if bars:

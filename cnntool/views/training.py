@@ -35,7 +35,7 @@ def _num(value: float | None) -> str:
 class TrainingBars:
     """Two bars: epochs and the batches of the current epoch, with loss, accuracy, samples/s and ETA."""
 
-    def __init__(self, console: Any, epochs: int, first_epoch: int = 1) -> None:
+    def __init__(self, console: Any, epochs: int, first_epoch: int = 1, seen: int = 0) -> None:
         self.progress = Progress(
             TextColumn("{task.description}", style="bold"),
             BarColumn(bar_width=30),
@@ -48,7 +48,7 @@ class TrainingBars:
         self.epochs = self.progress.add_task("epochs ", total=epochs, completed=first_epoch - 1, info="")
         self.batches = self.progress.add_task("batches", total=1, info="")
         self._started = time.perf_counter()
-        self._samples = 0
+        self._samples = seen  # samples of the epoch when _started was taken (a resumed run's so far)
 
     def __enter__(self) -> TrainingBars:
         self.progress.start()
@@ -63,14 +63,15 @@ class TrainingBars:
 
     def update(self, event: Any) -> None:
         if event.kind == "step":
-            if event.step == 1 or event.samples < self._samples:
+            if event.samples < self._samples:  # a new epoch began without an epoch event (resumed)
                 self._started, self._samples = time.perf_counter(), 0
             elapsed = time.perf_counter() - self._started
-            rate = event.samples / elapsed if elapsed > 0 else 0.0
+            rate = (event.samples - self._samples) / elapsed if elapsed > 0 else 0.0
             acc = f"  acc {_pct(event.accuracy)}" if event.accuracy is not None else ""
             self.progress.update(self.batches, total=event.steps_per_epoch, completed=event.step,
                                  info=f"loss {_num(event.loss)}{acc}  {rate:,.0f} samples/s")  # fmt: skip
         elif event.kind == "epoch":
+            self._started, self._samples = time.perf_counter(), 0
             self.progress.update(self.epochs, completed=event.epoch,
                                  info=f"epoch {event.epoch}: val {_pct(event.val_accuracy) if event.val_accuracy is not None else _num(event.val_loss)}")  # fmt: skip
 
