@@ -71,10 +71,11 @@ def experiment(
     import numpy as np
 
     from cnntool.cli.train import StopFlag
-    from cnntool.training.experiments import EXPERIMENTS, run_experiment
+    from cnntool.training.experiments import EXPERIMENTS, require_layers, run_experiment
 
     out = None if json_out else console()
     exp = EXPERIMENTS[name.lower()]
+    require_layers(exp)
     if out is not None:
         out.rule(f"[bold]{exp.title}[/bold]")
     result = None
@@ -102,7 +103,7 @@ def experiment(
                 f = v.final
                 shown = "" if f is None else (f"val acc {100 * f.val_accuracy:.1f} %" if f.val_accuracy is not None
                                               else f"val loss {f.val_loss:.4f}")  # fmt: skip
-                out.print(f"  {v.name}: {v.status} {shown} {v.message}".rstrip(), highlight=False)
+                out.print(f"  {v.name}: {v.message or v.status + ', ' + shown}", highlight=False)
             elif event.kind == "done":
                 result = event.result
     if result is None:

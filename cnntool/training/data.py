@@ -149,7 +149,7 @@ def augmentation(names: tuple[str, ...], ds: Dataset) -> Callable | None:
     moving = [n for n in names if n != "noise"]
     if moving and ds.x_train.ndim != 4:
         raise InputError(
-            f"{', '.join(moving)} move the pixels of images; {ds.name} holds samples of "
+            f"{', '.join(moving)} {'moves' if len(moving) == 1 else 'move'} the pixels of images; {ds.name} holds samples of "
             f"{shape_text(ds.input_shape, 'x')} (only noise works on those)"
         )
     if ds.vocabulary is not None:

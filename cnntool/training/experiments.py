@@ -108,7 +108,8 @@ EXPERIMENTS: dict[str, Experiment] = {
             "init",
             "Initialisation of an 8-layer ReLU network",
             "Weights that are too small make the signal (and the gradient) vanish layer by layer; too large "
-            "ones make it explode; He and Xavier keep its scale.",
+            "ones make it explode; He and Xavier keep its scale. PyTorch's default for dense layers, "
+            "U(±1/√fan_in), is on the small side: through 8 ReLU layers it fades too.",
             "shapes",
             tuple(
                 Variant(name, _mlp(8, "relu"), {"init": init})
@@ -202,7 +203,8 @@ class ExperimentEvent:
     result: ExperimentResult | None = None
 
 
-def _check_layers(exp: Experiment) -> None:
+def require_layers(exp: Experiment) -> None:
+    """CnnToolError when the engine cannot train a layer kind the experiment needs."""
     from cnntool.engine import registry
 
     if exp.needs and registry.layer_class(exp.needs) is None:
@@ -242,7 +244,7 @@ def run_experiment(
     from cnntool.engine.train import TrainingDiverged
 
     exp = experiment(name)
-    _check_layers(exp)
+    require_layers(exp)
     settings = {**exp.settings, **(exp.quick if quick else {})}
     if epochs is not None:
         settings["epochs"] = epochs
@@ -272,7 +274,7 @@ def run_experiment(
         except TrainingDiverged as error:
             status, message = (
                 "diverged",
-                f"the loss became {error.loss} at epoch {error.epoch}, batch {error.batch}",
+                f"diverged at epoch {error.epoch}, batch {error.batch} (loss {error.loss})",
             )
         if exp.gradient_norms == "time" and status == "finished":
             norms["trained"] = _time_norms(session)

@@ -211,7 +211,7 @@ def experiment_table(result: Any) -> Table:
     grads = any(v.gradient_norms.get("at_init") and isinstance(v.gradient_norms["at_init"], dict)
                 for v in result.variants)  # fmt: skip
     if grads:
-        table.add_column("‖∇W‖ first / last layer at init", justify="right")
+        table.add_column("‖∇W‖ first/last at init", justify="right", no_wrap=True)
     table.add_column("result")
     for v in result.variants:
         f = v.final
@@ -223,7 +223,7 @@ def experiment_table(result: Any) -> Table:
         cells += [_num(f and f.loss), _num(f and f.val_loss)]
         if grads:
             g = v.gradient_norms.get("at_init") or {}
-            cells.append(f"{g.get('first', math.nan):.1e} / {g.get('last', math.nan):.1e}" if g else "—")
+            cells.append(f"{g.get('first', math.nan):.1e}/{g.get('last', math.nan):.1e}" if g else "—")
         cells.append(v.message if v.status != "finished" else "finished")
         table.add_row(*cells)
     return table
