@@ -11,7 +11,7 @@ Pure Python and tiny: the shape commands import it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cnntool.errors import CnnToolError
 
@@ -20,8 +20,7 @@ class BudgetError(CnnToolError):
     """An input asks for more work or memory than cnntool's documented budget allows."""
 
 
-@dataclass(frozen=True)
-class Budget:
+class Budget(NamedTuple):
     """One limit: `name` as the docs and messages call it, the maximum, its unit, and the usual fix."""
 
     name: str
@@ -38,8 +37,12 @@ NESTING = Budget("block nesting", 50, "levels", "nest fewer res[...] / N*[...] b
 RECURRENT_LAYERS = Budget("stacked recurrent layers", 1_000, "layers", "use fewer layers=")
 #: Any whole number written in a spec or an option (sizes, counts, strides).
 NUMBER = Budget("size of a number", 1_000_000_000, "", "use a realistic size")
-#: Bytes read from one text input: a spec file, stdin, a matrix file, an answer or key file.
+#: Bytes read from one text input: a spec file, stdin, a matrix file.
 TEXT_BYTES = Budget("bytes read from one input file or stdin", 1_000_000, "bytes", "use a smaller file")
+#: Bytes of one answer or key file of `cnntool check` (a class's 500 questions fit in a tenth of it).
+ANSWER_BYTES = Budget(
+    "bytes of one answer or key file", 262_144, "bytes", "remove long comments or split the questions"
+)
 #: Multiply-adds of one cell-by-cell explanation, backward pass included (exact fractions with the
 #: steps kept: measured ~7 µs each, so the budget is about a second).
 EXPLAIN_WORK = Budget(
@@ -83,6 +86,7 @@ ALL: tuple[Budget, ...] = (
     RECURRENT_LAYERS,
     NUMBER,
     TEXT_BYTES,
+    ANSWER_BYTES,
     EXPLAIN_WORK,
     EXPLAIN_CELLS,
     MATRIX_ENTRIES,

@@ -51,7 +51,7 @@ class SpecError(CnnToolError, ValueError):
         else:
             line, column = self.line_and_column
             where = f"column {column}" if "\n" not in self.source else f"line {line}, column {column}"
-            text_line = self.source.splitlines()[line - 1] if self.source.strip() else ""
+            text_line = self.source.split("\n")[line - 1].rstrip("\r") if self.source.strip() else ""
             text_line, column = _window(text_line, column)
             caret = " " * (column - 1) + "^" * min(self.length, max(1, len(text_line) - column + 1))
             text = f"{self.message} (at {where})\n  {text_line}\n  {caret}"

@@ -13,7 +13,6 @@ import contextlib
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -55,6 +54,8 @@ def atomic_write(path: str | Path, write: Callable[[BinaryIO], None] | bytes | s
     """
     path = Path(path)
     folder = check_writable(path)
+    import tempfile  # here, not at the top: it costs milliseconds of every command's start-up
+
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:

@@ -6,7 +6,6 @@ is written once: a shape prints the same in a table, an error and an answer repo
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -17,6 +16,8 @@ def shape_text(shape: Iterable[int], sep: str = "×") -> str:
 
 def closest(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
     """The choice closest to `word` (case-insensitive), in its own spelling, or None."""
+    import difflib  # only when a hint is needed: it costs a few ms of every start-up
+
     options = list(choices)
     close = difflib.get_close_matches(word.lower(), [c.lower() for c in options], n=1, cutoff=cutoff)
     if not close:
@@ -28,3 +29,9 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A hint naming the closest choice ("did you mean 'conv'?"), or "" when nothing is close."""
     best = closest(word, choices)
     return f"did you mean '{best}'?" if best else ""
+
+
+def printable(text: object) -> str:
+    """`text` with every control character shown as its escape (`\\x1b`, `\\n`): one line, and safe in
+    a terminal, whatever a file name or a student's answer holds (an ESC could rewrite the screen)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))

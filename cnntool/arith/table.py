@@ -8,8 +8,6 @@ exports all show the same columns. Pure: no rich and no typer, so `--json`,
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +15,7 @@ from typing import Any
 from cnntool.arith.results import ELEMENT_TYPE, LayerResult, Summary
 from cnntool.errors import CnnToolError
 from cnntool.spec.source import to_channels_last
+from cnntool.spreadsheet import csv_text
 from cnntool.text import did_you_mean, shape_text
 
 ShapeReader = Callable[[tuple[int, ...], str], tuple[int, ...]]
@@ -152,14 +151,10 @@ def markdown_table(summary: Summary, keys: tuple[str, ...], hwc: bool) -> str:
 
 
 def csv_table(summary: Summary, keys: tuple[str, ...], hwc: bool) -> str:
-    """CSV with plain integers (no thousands separators), so spreadsheets read numbers as numbers."""
+    """CSV with plain integers (no thousands separators), so spreadsheets read numbers as numbers;
+    written by `cnntool.spreadsheet`, so a layer's text can never become a formula."""
     headers, rows, totals = table_rows(summary, keys, hwc)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(headers)
-    writer.writerows(rows)
-    writer.writerow(totals)
-    return buffer.getvalue().rstrip("\n")
+    return csv_text([headers, *rows, totals]).rstrip("\n")
 
 
 def summary_json(summary: Summary, hwc: bool) -> dict[str, Any]:

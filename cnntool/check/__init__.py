@@ -9,14 +9,16 @@ value comes from `cnntool.arith` or `cnntool.explain`.
     report.score, report.max_score, [r.status for r in report.results]
 """
 
+from cnntool.check.folder import grade_folder, grade_paths
 from cnntool.check.grade import (
     FolderReport,
+    Key,
+    KeyFileError,
     QuestionResult,
     Report,
     grade,
-    grade_folder,
-    grade_paths,
     grade_text,
+    load_key,
 )
 from cnntool.check.questions import Question
 from cnntool.check.schema import KINDS
@@ -26,6 +28,8 @@ __all__ = [
     "KINDS",
     "AnswerFileError",
     "FolderReport",
+    "Key",
+    "KeyFileError",
     "Question",
     "QuestionResult",
     "Report",
@@ -33,6 +37,7 @@ __all__ = [
     "grade_folder",
     "grade_paths",
     "grade_text",
+    "load_key",
     "make_quiz",
 ]
 

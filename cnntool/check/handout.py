@@ -2,7 +2,9 @@
 
 Text only (no printing here); `cnntool quiz --render markdown` writes it. Matrices
 are shown as Markdown tables because that is how the slides present them and
-how they survive conversion to PDF or an LMS page.
+how they survive conversion to PDF or an LMS page. The handout never tells students to run
+`cnntool check` on their own file: graded that way (without the key), a file of questions is
+answered in full, expected values included, so a handout for graded homework must not suggest it.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def render_markdown(quiz: Quiz, with_answers: bool = False) -> str:
     out.append(
         "Answer in a TOML file: copy each question's `[[question]]` table from the quiz file and add "
         '`answer = ...` (shapes as "10x32x32", counts as 760, matrices as [[1, 2], [3, 4]], fractions as "7/9"). '
-        "Check it with `cnntool check answers.toml`."
+        "Hand the file in as it is: it is graded against your instructor's key."
     )
     for n, (table, answer) in enumerate(zip(quiz.questions, quiz.answers), start=1):
         out += ["", f"## {n}. {table['id']} ({table['kind']})", "", table.get("prompt", "")]

@@ -61,6 +61,8 @@ def shape_text(shape: tuple[int, ...]) -> str:
 
 
 def pick_layer(summary: Summary, layer: int | str) -> LayerResult:
+    if not summary.layers:
+        raise CnnToolError("the network has no layers; the spec needs at least one after the input shape")
     if layer == "last":
         return summary.layers[-1]
     if not 1 <= int(layer) <= len(summary.layers):

@@ -1,9 +1,12 @@
 """Validate answer-file tables into `Question`s by walking the schema table (`cnntool.check.schema`).
 
-Validation happens entirely before grading, so a malformed file fails as a
-whole with one message (exit 2) instead of half a report; each message names
-the file, the question id and the field. Unknown fields are errors too:
-`strid = 2` silently ignored would grade the wrong question.
+A question's definition (id, kind, inputs, points) is validated before grading, so a
+file whose questions are malformed fails as a whole with one message (exit 2) instead
+of a score out of the wrong maximum; each message names the file, the question id and
+the field. Unknown fields are errors too: `strid = 2` silently ignored would grade the
+wrong question. An *answer* that cannot be read is different: it is that question's
+problem (`Question.answer_error`), graded wrong with the reason, and the rest of the
+file is graded (docs/grading.md).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ __all__ = [
     "parse_questions",
     "question_id",
     "question_tables",
+    "read_answer",
 ]
 
 _COMMON = {f.name: f for f in COMMON_FIELDS}
@@ -51,7 +55,8 @@ _COMMON = {f.name: f for f in COMMON_FIELDS}
 class Question:
     """One validated question: `inputs` are parsed values keyed by field name, `answer` is parsed too.
 
-    `raw_answer` keeps what the student wrote, to show it back; `answer` is None when unanswered.
+    `raw_answer` keeps what the student wrote, to show it back; `answer` is None when unanswered
+    or unreadable, and then `answer_error` says why it could not be read (file, question, field).
     """
 
     id: str
@@ -62,6 +67,7 @@ class Question:
     prompt: str = ""
     answer: Any = None
     raw_answer: Any = None
+    answer_error: str = ""
 
 
 def _value(spec: Field, table: dict[str, Any], at: Where, defaults: dict[str, Any]) -> Any:
@@ -91,6 +97,14 @@ def _check_fields(kind: str, table: dict[str, Any], at: Where) -> None:
     for name in required:
         if name not in table:
             raise at.at(name).error(f"missing; a {kind!r} question needs {', '.join(required)}")
+
+
+def read_answer(kind: str, raw: Any, inputs: dict[str, Any], at: Where) -> tuple[Any, str]:
+    """(parsed answer, "") or (None, why it cannot be read): one bad answer never fails a file."""
+    try:
+        return parse_answer(kind, raw, inputs, at), ""
+    except AnswerFileError as exc:
+        return None, str(exc)
 
 
 def parse_answer(kind: str, raw: Any, inputs: dict[str, Any], at: Where) -> Any:
@@ -130,16 +144,8 @@ def parse_question(
         _value(_COMMON[n], table, at, defaults) for n in ("points", "partial", "prompt")
     )
     raw = table.get("answer")
-    return Question(
-        at.qid or "",
-        kind,
-        inputs,
-        float(points),
-        float(partial),
-        prompt,
-        parse_answer(kind, raw, inputs, at),
-        raw,
-    )
+    answer, error = read_answer(kind, raw, inputs, at)
+    return Question(at.qid or "", kind, inputs, float(points), float(partial), prompt, answer, raw, error)
 
 
 def file_defaults(data: dict[str, Any], name: str) -> dict[str, Any]:

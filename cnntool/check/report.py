@@ -1,23 +1,43 @@
 """Reports as data: the `--json` document, Gradescope's results.json, and CSV rows for a class.
 
 Pure functions from `Report` to dicts and lists, so the CLI only serialises
-them and tests can validate the structure without running a command.
+them and tests can validate the structure without running a command. What a student
+wrote is shown back as JSON-safe data (`plain`): TOML dates, NaN and infinities
+become text, so every document is valid JSON whatever the file held.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import datetime
 import json
+import math
 from typing import Any
 
 from cnntool.check.grade import STATUSES, FolderReport, QuestionResult, Report
+from cnntool.spreadsheet import csv_text as spreadsheet_csv
 
 GRADESCOPE_FORMAT = "text"
+#: When students see a worked solution under --hide-answers: once the instructor publishes grades.
+SOLUTION_VISIBILITY = "after_published"
+#: Longest answer shown back as text (a 5,000-digit "number" is shown by its start and length).
+MAX_GIVEN_TEXT = 200
 
 
 def _num(value: float) -> int | float:
     return int(value) if float(value).is_integer() else round(value, 6)
+
+
+def plain(value: Any) -> Any:
+    """A value from a TOML file as JSON can hold it: dates and times as ISO text, NaN and ±inf as text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    return value
 
 
 def question_json(result: QuestionResult) -> dict[str, Any]:
@@ -27,7 +47,7 @@ def question_json(result: QuestionResult) -> dict[str, Any]:
         "status": result.status,
         "score": _num(result.score),
         "max_score": _num(result.max_score),
-        "given": result.given,
+        "given": plain(result.given),
         "expected": result.expected,
         "derivation": list(result.derivation),
         "notes": list(result.notes),
@@ -46,6 +66,8 @@ def report_json(report: Report) -> dict[str, Any]:
         "max_score": _num(report.max_score),
         "all_correct": report.all_correct,
         "counts": {status: report.count(status) for status in STATUSES},
+        "warnings": list(report.warnings),
+        "answers_hidden": report.answers_hidden,
         "questions": [question_json(r) for r in report.results],
     }
 
@@ -64,9 +86,10 @@ def given_text(value: Any) -> str:
     Answers that pass validation are numbers, booleans, strings and arrays of them,
     which JSON writes exactly as TOML's inline syntax does.
     """
-    if isinstance(value, str):
-        return value.strip()
-    return json.dumps(value, ensure_ascii=False)
+    text = " ".join(value.split()) if isinstance(value, str) else json.dumps(plain(value), ensure_ascii=False)
+    if len(text) > MAX_GIVEN_TEXT:
+        return f"{text[: MAX_GIVEN_TEXT - 20]}… ({len(text):,} characters)"
+    return text
 
 
 def question_text(result: QuestionResult) -> str:
@@ -87,39 +110,59 @@ def question_text(result: QuestionResult) -> str:
     return "\n".join(lines)
 
 
-def gradescope(report: Report) -> dict[str, Any]:
-    """Gradescope's results.json: top-level score and one test per question (status passed/failed)."""
+def _test(number: str, result: QuestionResult, name: str, visibility: str = "visible") -> dict[str, Any]:
+    return {
+        "name": name,
+        "number": number,
+        "score": _num(result.score),
+        "max_score": _num(result.max_score),
+        "status": "passed" if result.correct else "failed",
+        "output": question_text(result),
+        "output_format": GRADESCOPE_FORMAT,
+        "visibility": visibility,
+    }
+
+
+def summary_line(report: Report) -> str:
+    """ "answers.toml (Ada): 3 / 5 points, 3 of 5 questions right", then the file's warnings."""
     who = f" ({report.student})" if report.student else ""
+    line = (
+        f"{report.source}{who}: {_num(report.score)} / {_num(report.max_score)} points, "
+        f"{report.count('correct')} of {len(report.results)} questions right"
+    )
+    return "\n".join([line, *(f"warning: {w}" for w in report.warnings)])
+
+
+def gradescope(report: Report, hide_answers: bool = False) -> dict[str, Any]:
+    """Gradescope's results.json: top-level score and one test per question (status passed/failed).
+
+    `hide_answers`: each question's test shows the verdict, the score and the student's own answer
+    only; the full feedback (expected value, derivation, hint) comes as a 0-point test with
+    Gradescope's visibility `after_published`, which students see once the grades are published.
+    """
+    shown = report.hidden() if hide_answers else report
+    tests = []
+    for n, (full, result) in enumerate(zip(report.results, shown.results), start=1):
+        tests.append(_test(str(n), result, f"{result.id} ({result.kind})"))
+        if hide_answers:
+            solution = _test(f"{n}.1", full, f"{full.id} ({full.kind}): worked solution", SOLUTION_VISIBILITY)
+            tests.append({**solution, "score": 0, "max_score": 0})
     return {
         "score": _num(report.score),
-        "output": f"{report.source}{who}: {_num(report.score)} / {_num(report.max_score)} points, "
-        f"{report.count('correct')} of {len(report.results)} questions right",
+        "output": summary_line(report),
         "output_format": GRADESCOPE_FORMAT,
         "test_output_format": GRADESCOPE_FORMAT,
         "test_name_format": GRADESCOPE_FORMAT,
         "visibility": "visible",
         "stdout_visibility": "hidden",
-        "tests": [
-            {
-                "name": f"{r.id} ({r.kind})",
-                "number": str(n),
-                "score": _num(r.score),
-                "max_score": _num(r.max_score),
-                "status": "passed" if r.correct else "failed",
-                "output": question_text(r),
-                "output_format": GRADESCOPE_FORMAT,
-                "visibility": "visible",
-            }
-            for n, r in enumerate(report.results, start=1)
-        ],
+        "tests": tests,
     }
 
 
-def gradescope_failure(message: str) -> dict[str, Any]:
-    """A results.json for a submission that could not be graded: score 0 and the reason."""
+def _failure(output: str) -> dict[str, Any]:
     return {
         "score": 0,
-        "output": f"Your answer file could not be graded: {message}",
+        "output": output,
         "output_format": GRADESCOPE_FORMAT,
         "visibility": "visible",
         "stdout_visibility": "hidden",
@@ -127,23 +170,38 @@ def gradescope_failure(message: str) -> dict[str, Any]:
     }
 
 
+def gradescope_failure(message: str) -> dict[str, Any]:
+    """A results.json for a submission that could not be graded: score 0 and the reason."""
+    return _failure(f"Your answer file could not be graded: {message}")
+
+
+def gradescope_setup_failure(problem: str) -> dict[str, Any]:
+    """A results.json when the autograder itself is at fault (its key, its command line): score 0, and
+    words that tell the student it is not their file, without the key's path or contents."""
+    return _failure(
+        f"This submission could not be graded because of a problem in the autograder's setup ({problem}), "
+        "not in your file. Please tell your instructor; your file will be graded once it is fixed."
+    )
+
+
 def csv_text(folder: FolderReport) -> str:
-    """One row per file: file, student, score, max_score, status, then each question's score (key order)."""
+    """One row per file: file, student, score, max_score, status, then each question's score (key order).
+
+    Written through `cnntool.spreadsheet`, so a file or student name cannot become a formula.
+    """
     ids: list[str] = []
     for report in folder.reports:
         for r in report.results:
             if r.id not in ids:
                 ids.append(r.id)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["file", "student", "score", "max_score", "status", *ids])
+    rows: list[list[Any]] = [["file", "student", "score", "max_score", "status", *ids]]
     for report in folder.reports:
         scores = {r.id: _num(r.score) for r in report.results}
         status = "all correct" if report.all_correct else "graded"
-        writer.writerow(
+        rows.append(
             [report.source, report.student, _num(report.score), _num(report.max_score), status]
             + [scores.get(i, "") for i in ids]
         )
     for name, message in folder.broken:
-        writer.writerow([name, "", 0, "", f"error: {message}", *([""] * len(ids))])
-    return out.getvalue()
+        rows.append([name, "", 0, "", f"error: {message}", *([""] * len(ids))])
+    return spreadsheet_csv(rows)

@@ -22,8 +22,9 @@ from cnntool.check.schema import (
     Field,
     QuestionKind,
 )
-from cnntool.check.toml_io import MAX_FILE_BYTES
+from cnntool.check.toml_io import MAX_FILE_BYTES, MAX_NESTING
 from cnntool.check.values import MAX_CHANNELS, MAX_SIDE
+from cnntool.numbers import MAX_NUMBER_TEXT
 
 EXAMPLE = """\
 title = "Lecture 4"
@@ -151,10 +152,13 @@ def markdown() -> str:
         "top-level fields, then one `[[question]]` table per question. The checker computes every expected",
         "value itself; the file only says what is asked and what the student answered.",
         "",
-        "A file is checked completely before anything is graded: an unknown or misspelled field, a missing",
-        "one, or a value of the wrong form stops the run (exit code 2) with one message naming the file, the",
-        "question and the field, for example",
+        "A file's questions are checked completely before anything is graded: an unknown or misspelled",
+        "field, a missing one, or a question field of the wrong form stops the run (exit code 2) with one",
+        "message naming the file, the question and the field, for example",
         "`answers.toml: question 'q3', field 'strid': unknown field for kind 'feasible' (did you mean 'stride'?)`.",
+        "An `answer` that cannot be read (`nan`, a malformed shape, a number of thousands of digits) is",
+        "different: that question is graded wrong with the same kind of message, and the rest is graded.",
+        "[grading.md](grading.md) says which problems fail a file and which fail one question.",
         "",
         "```toml",
         EXAMPLE.rstrip("\n"),
@@ -183,6 +187,9 @@ def markdown() -> str:
         "",
         "With `cnntool check --key key.toml`, the key's questions are graded and a submission only gives",
         "answers by id: in an `[answers]` table, or in `[[question]]` tables that have `id` and `answer`.",
+        "Anything else in a submission is never graded: its questions' fields, points and kinds are the",
+        "key's. Answers to ids the key does not have, fields that are not read and unknown top-level",
+        'fields are reported as warnings (with "did you mean"), and the rest of the file is graded.',
         "",
         "```toml",
         SUBMISSION.rstrip("\n"),
@@ -196,6 +203,8 @@ def markdown() -> str:
         "(padded input cells × window cells).",
         "- A spec is spec text or a zoo name: answer files never make the checker read another file, and",
         "  matrices are written inline (no `@file`).",
+        f"- A number is at most {MAX_NUMBER_TEXT} characters; tables and arrays nest at most {MAX_NESTING} levels.",
+        "- A file must be a regular file: a pipe, a device or a symlink loop is refused without being opened.",
         "",
     ]
     return "\n".join(out)

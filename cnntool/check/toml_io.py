@@ -8,6 +8,7 @@ only on the data, so the same seed gives byte-identical files on every machine.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -18,48 +19,97 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 
+from cnntool.budgets import ANSWER_BYTES, BudgetError
 from cnntool.errors import CnnToolError
-from cnntool.files import atomic_write
+from cnntool.files import atomic_write, read_text
+from cnntool.numbers import MAX_NUMBER_TEXT
 
-MAX_FILE_BYTES = 256 * 1024
+MAX_FILE_BYTES = ANSWER_BYTES.limit
+#: Deepest nesting of tables and arrays an answer file needs: the file, [[question]], a question,
+#: a matrix of channels, a channel, a row (8 leaves room); deeper is refused, whatever TOML allows.
+MAX_NESTING = 8
+# a bare integer literal too long for Python's int(): quoted, so the field reports it (see parse_toml)
+_LONG_BARE_INT = re.compile(
+    r"(?m)(=\s*|[\[,]\s*)([+-]?\d[\d_]{" + str(MAX_NUMBER_TEXT) + r",})(?=\s*(?:[,\]}#]|$))"
+)
 
 
 class AnswerFileError(CnnToolError):
     """An answer or key file that cannot be graded; the message names the file, question id and field."""
 
 
-def read_toml(path: str | Path) -> dict[str, Any]:
-    """Parse a TOML file after checking it exists, is small enough and is UTF-8 text."""
+def read_toml(path: str | Path, what: str = "answer file") -> dict[str, Any]:
+    """Parse a TOML file: a regular file (never a pipe, a device or a symlink loop), UTF-8, within
+    the answer-file budget, read with a bounded read so an endless file cannot stall an autograder."""
     path = Path(path)
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise AnswerFileError(f"{path}: file not found") from None
-    except OSError as exc:
-        raise AnswerFileError(f"{path}: cannot read ({exc.strerror})") from None
+    if not os.path.lexists(path):
+        raise AnswerFileError(f"{path}: file not found")
     if path.is_dir():
-        raise AnswerFileError(f"{path}: is a folder; give an answer file, or use --key KEY with a folder")
-    if size > MAX_FILE_BYTES:
-        raise AnswerFileError(f"{path}: {size:,} bytes is larger than the limit of {MAX_FILE_BYTES:,} bytes")
+        raise AnswerFileError(f"{path}: is a folder; give an answer file (a folder is graded against a key)")
     try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise AnswerFileError(f"{path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise AnswerFileError(f"{path}: cannot read ({exc.strerror})") from None
+        text = read_text(path, ANSWER_BYTES, what)
+    except BudgetError:
+        raise AnswerFileError(
+            f"{path}: larger than the limit of {MAX_FILE_BYTES:,} bytes ({ANSWER_BYTES.name}); "
+            f"{ANSWER_BYTES.fix}"
+        ) from None
+    except CnnToolError as exc:
+        raise AnswerFileError(f"{path}: {_short(str(exc), str(path), what)}") from None
     return parse_toml(text, str(path))
 
 
+def _short(message: str, name: str, what: str) -> str:
+    """files.read_text's message without the path the caller puts in front ("answer file 'a.toml' is ...")."""
+    unreadable, about = f"cannot read {what} '{name}': ", f"{what} '{name}' "
+    if message.startswith(unreadable):
+        return f"cannot read it ({message[len(unreadable) :]})"
+    return message[len(about) :] if message.startswith(about) else message
+
+
 def parse_toml(text: str, name: str = "<answers>") -> dict[str, Any]:
-    """TOML text → dict; a syntax error becomes one message with its line and column."""
+    """TOML text → dict; a syntax error becomes one message with its line and column.
+
+    A bare integer longer than any number cnntool reads is quoted before parsing (Python's int()
+    refuses thousands of digits), so the field that holds it reports it, with its question;
+    nesting deeper than any answer file needs is refused here, once, for every reader.
+    """
     if len(text.encode("utf-8")) > MAX_FILE_BYTES:
         raise AnswerFileError(f"{name}: larger than the limit of {MAX_FILE_BYTES:,} bytes")
+    try:
+        data = _loads(text, name)
+    except ValueError:  # Python's int() limit: a bare integer of thousands of digits
+        try:
+            data = _loads(_LONG_BARE_INT.sub(lambda m: f'{m.group(1)}"{m.group(2)}"', text), name)
+        except ValueError:
+            raise AnswerFileError(
+                f"{name}: a number has thousands of digits; cnntool reads numbers of at most "
+                f"{MAX_NUMBER_TEXT} characters"
+            ) from None
+    _check_nesting(data, name)
+    return data
+
+
+def _loads(text: str, name: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise AnswerFileError(f"{name}: not valid TOML: {_describe(exc, text)}") from None
     except RecursionError:
         raise AnswerFileError(f"{name}: not valid TOML: nested too deeply") from None
+
+
+def _check_nesting(data: Any, name: str) -> None:
+    """Refuse tables and arrays nested deeper than MAX_NESTING (walked without recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_NESTING:
+            raise AnswerFileError(
+                f"{name}: tables and arrays are nested more than {MAX_NESTING} levels deep; "
+                "an answer file needs at most a matrix of channels inside a question"
+            )
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        stack += [(child, depth + 1) for child in children if isinstance(child, (dict, list))]
 
 
 def _describe(exc: Exception, text: str) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 from cnntool.check.toml_io import AnswerFileError
 from cnntool.errors import CnnToolError
 from cnntool.explain.matrix import Tensor, parse_tensor
-from cnntool.numbers import Grid, parse_number
+from cnntool.numbers import MAX_NUMBER_TEXT, Grid, parse_number
 
 MAX_SIDE = 64
 MAX_CHANNELS = 8
@@ -69,8 +69,32 @@ def _got(value: Any) -> str:
     return f"{kind} {shown}"
 
 
+def _too_long(text: str, at: Where) -> AnswerFileError:
+    return at.error(
+        f"the number {text[:12]}… has {len(text):,} characters; cnntool reads numbers of at most "
+        f"{MAX_NUMBER_TEXT} characters"
+    )
+
+
+def check_number_text(value: Any, at: Where, one_number: bool = False) -> None:
+    """The one length rule for numbers in answer files (numbers.MAX_NUMBER_TEXT characters), checked
+    on text and on TOML integers before anything converts them, so 5,000 digits cost nothing.
+
+    `one_number`: the whole text is one number ("34 944" too), else each run of digits counts.
+    """
+    if isinstance(value, str):
+        runs = [value.strip()] if one_number else re.findall(r"\d+", value)
+        longest = max((len(run) for run in runs), default=0)
+        if longest > MAX_NUMBER_TEXT:
+            raise _too_long(value.strip(), at)
+    elif isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 4 * MAX_NUMBER_TEXT:
+        raise at.error(f"a whole number of about {value.bit_length() * 0.30103:,.0f} digits is too long; "
+                       f"cnntool reads numbers of at most {MAX_NUMBER_TEXT} characters")  # fmt: skip
+
+
 def as_int(value: Any, at: Where, minimum: int | None = None, maximum: int = MAX_INT) -> int:
     """An integer, as a TOML integer, a whole decimal (760.0) or text with separators ("34,944")."""
+    check_number_text(value, at, one_number=True)
     number: int | None = None
     if isinstance(value, bool):
         number = None
@@ -109,6 +133,7 @@ def as_str(value: Any, at: Where, choices: tuple[str, ...] = (), max_len: int = 
 
 def as_number(value: Any, at: Where) -> Fraction:
     """An exact number: 3, -1/2 (as "−1/2"), 0.77 or "0.77" (the decimal as written)."""
+    check_number_text(value, at)
     if isinstance(value, bool):
         raise at.error(f"expected a number, got {_got(value)}")
     if isinstance(value, int):
@@ -118,7 +143,10 @@ def as_number(value: Any, at: Where) -> Fraction:
             raise at.error(f"expected a finite number, got {value!r}")
         return Fraction(repr(value))
     if isinstance(value, str):
-        parsed = parse_number(value.replace(",", "") if "/" not in value else value)
+        try:
+            parsed = parse_number(value.replace(",", "") if "/" not in value else value)
+        except CnnToolError:  # the length budget of numbers.parse_number
+            raise _too_long(value.strip(), at) from None
         if parsed is not None:
             return parsed if isinstance(parsed, Fraction) else Fraction(value.strip().replace("\u2212", "-"))
     raise at.error(f'expected a number like 7, "7/9" or 0.77, got {_got(value)}')
@@ -126,6 +154,7 @@ def as_number(value: Any, at: Where) -> Fraction:
 
 def as_pair(value: Any, at: Where, minimum: int = 1) -> tuple[int, int]:
     """`2` → (2, 2); `[2, 3]` or `"2x3"` → (rows, columns)."""
+    check_number_text(value, at)
     if isinstance(value, list):
         if len(value) != 2:
             raise at.error(f"expected one number or [rows, columns], got a list of {len(value)}")
@@ -140,6 +169,7 @@ def as_pair(value: Any, at: Where, minimum: int = 1) -> tuple[int, int]:
 
 def as_shape(value: Any, at: Where) -> tuple[int, ...]:
     """A shape: [10, 32, 32], "10x32x32", "10×32×32", "(10, 32, 32)" or a plain 20."""
+    check_number_text(value, at)
     if isinstance(value, list) and value:
         return tuple(as_int(v, at, 0) for v in value)
     if isinstance(value, int) and not isinstance(value, bool):
@@ -204,8 +234,9 @@ def as_tensor(value: Any, at: Where) -> Tensor:
             return _check_size(parse_tensor(value, str(at)), at)
         except AnswerFileError:
             raise
-        except CnnToolError as exc:
-            raise AnswerFileError(str(exc)) from None
+        except CnnToolError as exc:  # the explain parser's message, always with this field's place
+            message = str(exc)
+            raise (AnswerFileError(message) if message.startswith(str(at)) else at.error(message)) from None
     if isinstance(value, list) and value:
         if all(isinstance(v, list) and v and isinstance(v[0], list) for v in value):
             if len(value) > MAX_CHANNELS:

@@ -85,7 +85,19 @@ def console(stderr: bool = False):  # -> rich.console.Console, imported lazily
     width = None
     if not sys.stdout.isatty():
         width = int(os.environ.get("COLUMNS", "120"))
-    return Console(stderr=stderr, width=width, highlight=False, soft_wrap=False, emoji=False)
+    con = Console(stderr=stderr, width=width, highlight=False, soft_wrap=False, emoji=False)
+    con.on_broken_pipe = _closed_pipe  # type: ignore[method-assign]
+    return con
+
+
+def _closed_pipe() -> None:
+    """Rich's default exits 1 when the reader has gone (`| head`); a closed pipe is not an error of
+    ours, so raise BrokenPipeError for `handle_errors` (and the commands' own handlers) to exit 0."""
+    import contextlib
+
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    raise BrokenPipeError
 
 
 def complete_list(choices: Iterable[str], incomplete: str) -> list[str]:

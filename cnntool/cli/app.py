@@ -11,7 +11,7 @@ import sys
 import typer
 
 from cnntool import __version__
-from cnntool.cli import check, conv, data, demo, experiment, explain, export, predict, summary, train, zoo
+from cnntool.cli import check, conv, data, demo, examples, experiment, explain, export, predict, summary, train, zoo
 
 app = typer.Typer(
     name="cnntool",
@@ -21,7 +21,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-for module in (summary, explain, zoo, demo, conv, check, export, data, train, experiment, predict):
+for module in (summary, explain, zoo, demo, conv, check, export, data, examples, train, experiment, predict):
     app.add_typer(module.app)
 
 

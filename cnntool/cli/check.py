@@ -3,14 +3,26 @@
 Thin shell over `cnntool.check`: parse options, call the core, render, choose
 the exit code (0 all right, 1 some wrong, 2 bad input). Under
 `--format gradescope` every failure still produces a valid results.json,
-because an autograder must never show a blank result.
+because an autograder must never show a blank result; a failure of the
+autograder's own setup (no key, a broken key) says so to the student without
+naming the key, and the whole message goes to stderr for the instructor.
+A reader that leaves early (`cnntool check ... | head -1`) is not a wrong answer:
+a closed pipe exits 0, whatever the format.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import io
 import json
+import os
+import select
+import stat
+import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import typer
 
@@ -18,22 +30,27 @@ from cnntool.cli._common import (
     EXIT_BAD_INPUT,
     JsonOpt,
     complete_list,
-    console,
     fail,
     handle_errors,
     print_json,
 )
 from cnntool.errors import CnnToolError
+from cnntool.text import printable
 
 app = typer.Typer()
 
 EXIT_WRONG = 1
+F = TypeVar("F", bound=Callable[..., Any])
 
 # Option choices; tests/cli/test_check_cli.py checks that they are the core's (cnntool.check.quiz).
 Format = Literal["text", "json", "gradescope"]
 Difficulty = Literal["easy", "medium", "hard"]
 Render = Literal["toml", "markdown"]
 MAX_COUNT = 200
+NO_KEY = (
+    "--format gradescope needs --key KEY: without a key the student's own file defines its questions "
+    "and their points (one question with points = 1000 would score 1000)"
+)
 
 
 def _complete_kinds(incomplete: str) -> list[str]:
@@ -42,11 +59,54 @@ def _complete_kinds(incomplete: str) -> list[str]:
     return complete_list((*KINDS, *ALIASES), incomplete)
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def _reader_gone() -> bool:
+    """Whether stdout is a pipe whose reader has closed it (POLLERR on the write end).
+
+    Python's buffered writer reports a short write, not an error, when the reader leaves in the
+    middle of one large write, so the next write, not this one, would fail; when there is no
+    next write, only asking the pipe tells.
+    """
     try:
-        return a.resolve() == b.resolve()
-    except OSError:
+        sys.stdout.flush()
+        fd = sys.stdout.fileno()
+        if not stat.S_ISFIFO(os.fstat(fd).st_mode):
+            return False
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except BrokenPipeError:
+        return True
+    except (OSError, ValueError, AttributeError):  # no fileno (a test runner's stream), no poll
         return False
+
+
+def _closed_pipe_exits_0(func: F) -> F:
+    """A reader that stopped reading (`| head -1`) is not an error and not a wrong answer: exit 0.
+
+    Rich's console would exit 1 on a closed pipe, Typer turns a BrokenPipeError into 1 too, and a
+    large report may be cut short without any error at all, so check asks here, on every output
+    path, and sends what is left to /dev/null. A bad-input exit (2) stays 2: it was said on stderr.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except BrokenPipeError:
+            pass
+        except typer.Exit as done:
+            if done.exit_code != EXIT_WRONG or not _reader_gone():
+                raise
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name the same file (links resolved; a symlink loop compares as written)."""
+    return os.path.realpath(a) == os.path.realpath(b)
 
 
 def _check_target(target: Path, protected: list[Path], force: bool, what: str) -> None:
@@ -54,106 +114,102 @@ def _check_target(target: Path, protected: list[Path], force: bool, what: str) -
     for path in protected:
         if _same_file(target, path) or (path.is_dir() and _same_file(target.parent, path)):
             fail(f"{what} {target} would overwrite an answer file or the key; choose another path")
-    if target.exists() and not force:
-        fail(f"{what} {target} exists; pass --force to replace it")
     if target.is_dir():
-        fail(f"{what} {target} is a folder")
+        fail(f"{what} {target} is a folder; give a file name")
+    if os.path.lexists(target) and not force:
+        fail(f"{what} {target} exists; pass --force to replace it")
 
 
-def _write(target: Path, text: str) -> None:
-    from cnntool.check.toml_io import write_atomic
+def _write(target: Path, text: str, what: str = "") -> None:
+    """Write atomically (files.atomic_write: the user's umask, never half a file); say why not."""
+    from cnntool.files import atomic_write
 
     try:
-        write_atomic(target, text)
+        atomic_write(target, text)
+    except CnnToolError as exc:
+        fail(f"{what} {exc}".strip())
     except OSError as exc:
-        fail(f"cannot write {target}: {exc.strerror}")
+        fail(f"{what} cannot write {target}: {exc.strerror or exc}".strip())
 
 
 def _emit(data: Any, output: Path | None) -> None:
     if output is None:
         print_json(data)
     else:
-        _write(output, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        _write(output, json.dumps(data, indent=2, ensure_ascii=False) + "\n", "--output")
 
 
-def _gradescope(paths: list[Path], key: Path | None, output: Path | None, protected: list[Path]) -> None:
+def _say(message: str) -> None:
+    """One `error:` line on stderr."""
+    typer.echo(f"error: {printable(message)}", err=True)
+
+
+def _gradescope_setup(paths: list[Path], key: Path | None, csv_path: Path | None) -> str:
+    """What is wrong with the autograder's command line, or "" (these are the instructor's to fix)."""
+    if key is None:
+        return NO_KEY
+    if csv_path is not None:
+        return "--csv goes with a folder of submissions, not with --format gradescope"
+    if len(paths) != 1 or paths[0].is_dir():
+        return "--format gradescope grades exactly one answer file"
+    return ""
+
+
+def _gradescope(
+    paths: list[Path], key: Path | None, output: Path | None, csv_path: Path | None, hide: bool,
+    protected: list[Path],
+) -> None:  # fmt: skip
     """Grade one submission for Gradescope; any failure still writes a results.json (score 0)."""
-    from cnntool.check import grade
-    from cnntool.check.report import gradescope, gradescope_failure
+    from cnntool.check import KeyFileError, grade, load_key
+    from cnntool.check.report import gradescope, gradescope_failure, gradescope_setup_failure
 
-    code = 0
-    try:
-        if len(paths) != 1 or paths[0].is_dir():
-            raise CnnToolError("--format gradescope grades exactly one answer file")
-        report = grade(paths[0], key)
-        data = gradescope(report)
-        code = 0 if report.all_correct else EXIT_WRONG
-    except CnnToolError as exc:
-        data, code = gradescope_failure(str(exc)), EXIT_BAD_INPUT
-    except Exception as exc:  # noqa: BLE001 - an autograder must get a results.json whatever happened
-        data, code = gradescope_failure(f"internal error ({type(exc).__name__}: {exc})"), EXIT_BAD_INPUT
+    problem, code = _gradescope_setup(paths, key, csv_path), 0
+    if problem:
+        data, code = gradescope_setup_failure("the grading command is incomplete"), EXIT_BAD_INPUT
+    else:
+        assert key is not None
+        try:
+            loaded = load_key(key)
+        except KeyFileError as exc:  # the instructor's: never shown to the student, nor the key's path
+            problem = str(exc)
+            data, code = gradescope_setup_failure("the assignment's key could not be used"), EXIT_BAD_INPUT
+    if not problem:
+        try:
+            report = grade(paths[0], loaded)
+            data, code = gradescope(report, hide_answers=hide), 0 if report.all_correct else EXIT_WRONG
+        except CnnToolError as exc:
+            problem = str(exc)
+            data, code = gradescope_failure(problem), EXIT_BAD_INPUT
+        except Exception as exc:  # noqa: BLE001 - an autograder must get a results.json whatever happened
+            problem = f"internal error ({type(exc).__name__}: {exc}); please report it"
+            data, code = gradescope_setup_failure("an internal error in cnntool"), EXIT_BAD_INPUT
     if output is not None:
         for path in protected:
             if _same_file(output, path):
-                typer.echo(f"error: --output {output} would overwrite an answer file or the key", err=True)
-                raise typer.Exit(EXIT_BAD_INPUT)
+                fail(f"--output {output} would overwrite an answer file or the key")
     _emit(data, output)
-    if code == EXIT_BAD_INPUT:
-        typer.echo(f"error: {data['output']}", err=True)
+    if problem:
+        _say(problem)
     raise typer.Exit(code)
 
 
-def _render_report(report: Any) -> None:
-    from rich.table import Table
+def _text_to_file(renderable: Any, output: Path) -> None:
+    """The text report as plain text (no colour codes, 100 columns) into `output`."""
+    from rich.console import Console
 
-    from cnntool.check.report import given_text
-
-    con = console()
-    title = report.title or report.source
-    if report.student:
-        title += f" — {report.student}"
-    table = Table(title=title, title_justify="left")
-    for name, justify in (("", "left"), ("question", "left"), ("kind", "left"), ("score", "right")):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
-    marks = {"correct": "[green]✓[/]", "partial": "[yellow]½[/]", "wrong": "[red]✗[/]",
-             "unanswered": "[red]–[/]", "error": "[red]![/]"}  # fmt: skip
-    for r in report.results:
-        table.add_row(marks[r.status], r.id, r.kind, f"{r.score:g} / {r.max_score:g}")
-    con.print(table)
-    from rich.markup import escape
-
-    for r in report.results:
-        if r.correct:
-            continue
-        con.print(f"\n[bold]{escape(r.id)}[/] ({r.kind}): {r.status}")
-        if r.given is not None:
-            con.print(f"  your answer: {escape(given_text(r.given))}")
-        if r.expected:
-            con.print(f"  expected:    {escape(r.expected)}")
-        for line in (*r.notes, *r.derivation):
-            con.print(f"    {escape(line)}")
-        if r.hint:
-            con.print(f"  [yellow]hint:[/] {escape(r.hint)}")
-    con.print(f"\nscore: {report.score:g} / {report.max_score:g}")
+    buffer = io.StringIO()
+    Console(file=buffer, width=100, color_system=None, force_terminal=False, soft_wrap=False,
+            emoji=False, highlight=False).print(renderable)  # fmt: skip
+    _write(output, buffer.getvalue(), "--output")
 
 
-def _render_folder(folder: Any) -> None:
-    from rich.markup import escape
-    from rich.table import Table
+def _show(renderable: Any, output: Path | None) -> None:
+    if output is not None:
+        _text_to_file(renderable, output)
+    else:
+        from cnntool.cli._common import console
 
-    con = console()
-    table = Table(title=f"graded against {folder.key}" if folder.key else "graded", title_justify="left")
-    for name in ("file", "student", "score", "right", "status"):
-        table.add_column(name, justify="right" if name in ("score", "right") else "left")
-    for r in folder.reports:
-        status = "all correct" if r.all_correct else "some wrong"
-        table.add_row(escape(r.source), escape(r.student), f"{r.score:g} / {r.max_score:g}",
-                      f"{r.count('correct')}/{len(r.results)}", status)  # fmt: skip
-    for name, _message in folder.broken:
-        table.add_row(escape(name), "", "–", "–", "[red]cannot grade[/]")
-    con.print(table)
-    for _name, message in folder.broken:
-        typer.echo(f"error: {message}", err=True)
+        console().print(renderable)
 
 
 @app.command()
@@ -167,7 +223,8 @@ def check(
         typer.Option(
             "--key",
             "-k",
-            help="A key file: its questions are graded with the submissions' answers.",
+            help="A key file: its questions are graded with the submissions' answers "
+            "(required with --format gradescope).",
             show_default=False,
         ),
     ] = None,
@@ -175,7 +232,10 @@ def check(
     output_format: Annotated[
         Format,
         typer.Option(
-            "--format", "-f", case_sensitive=False, help="gradescope: results.json for one submission."
+            "--format",
+            "-f",
+            case_sensitive=False,
+            help="gradescope: results.json for one submission, graded against --key.",
         ),
     ] = "text",
     csv_path: Annotated[
@@ -191,11 +251,20 @@ def check(
         typer.Option(
             "--output",
             "-o",
-            help="Write the json/gradescope report to this file instead of stdout.",
+            help="Write the report (text, json or gradescope) to this file instead of stdout.",
             show_default=False,
         ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing --csv/--output file.")] = False,
+    hide_answers: Annotated[
+        bool,
+        typer.Option(
+            "--hide-answers",
+            help="Show verdicts, scores and the student's own answers only: no expected values, "
+            "derivations or hints (graded homework). Gradescope: worked solutions become 0-point "
+            "tests shown once grades are published.",
+        ),
+    ] = False,
 ) -> None:
     """Grade answer files: ✓/✗ per question, the expected value with its derivation, and a hint.
 
@@ -205,45 +274,41 @@ def check(
 
       cnntool check examples/lecture_answers.toml
 
-      cnntool check answers.toml --format gradescope > /autograder/results/results.json
+      cnntool check --key key.toml answers.toml --format gradescope --hide-answers -o results.json
 
       cnntool check --key key.toml submissions/ --csv grades.csv
     """
     fmt = "json" if json_out else output_format
     protected = [*paths, *([key] if key else [])]
     if fmt == "gradescope":
-        _gradescope(paths, key, output, protected)
-    _check(paths, key, fmt, csv_path, output, force, protected)
+        _closed_pipe_exits_0(_gradescope)(paths, key, output, csv_path, hide_answers, protected)
+    _check(paths, key, fmt, csv_path, output, force, hide_answers, protected)
 
 
+@_closed_pipe_exits_0
 @handle_errors
 def _check(
     paths: list[Path], key: Path | None, fmt: str, csv_path: Path | None, output: Path | None, force: bool,
-    protected: list[Path],
+    hide: bool, protected: list[Path],
 ) -> None:  # fmt: skip
-    from cnntool.check import grade, grade_paths
+    from cnntool.check import grade, grade_paths, load_key
+    from cnntool.check.grade import FolderReport
     from cnntool.check.report import csv_text, folder_json, report_json
 
     for target, what in ((csv_path, "--csv"), (output, "--output")):
         if target is not None:
             _check_target(target, protected, force, what)
+    loaded = load_key(key) if key is not None else None  # a broken key stops here: the instructor's
     single = len(paths) == 1 and not paths[0].is_dir()
     if single:
-        report = grade(paths[0], key)
-        from cnntool.check.grade import FolderReport
-
+        report = grade(paths[0], loaded)
+        report = report.hidden() if hide else report
         folder = FolderReport(str(key or ""), (report,), ())
-        if fmt == "json":
-            _emit(report_json(report), output)
-        else:
-            _render_report(report)
         code = 0 if report.all_correct else EXIT_WRONG
     else:
-        folder = grade_paths(key, paths, exclude=tuple(p for p in (csv_path, output) if p))
-        if fmt == "json":
-            _emit(folder_json(folder), output)
-        else:
-            _render_folder(folder)
+        folder = grade_paths(loaded, paths, exclude=tuple(p for p in (csv_path, output) if p))
+        if hide:
+            folder = FolderReport(folder.key, tuple(r.hidden() for r in folder.reports), folder.broken)
         code = (
             EXIT_BAD_INPUT
             if folder.broken
@@ -251,8 +316,20 @@ def _check(
             if all(r.all_correct for r in folder.reports)
             else EXIT_WRONG
         )
-    if csv_path is not None:
-        _write(csv_path, csv_text(folder))
+    if csv_path is not None:  # before the report: a reader that stops early must not cost the CSV
+        _write(csv_path, csv_text(folder), "--csv")
+    if fmt == "json":
+        _emit(report_json(report) if single else folder_json(folder), output)
+    else:
+        from cnntool.views.check import folder_view, report_view
+
+        _show(report_view(report) if single else folder_view(folder), output)
+    if not single:  # one file shows its warnings in its report; a class's go to the instructor's stderr
+        for r in folder.reports:
+            for warning in r.warnings:
+                typer.echo(f"warning: {printable(r.source)}: {printable(warning)}", err=True)
+    for _name, message in folder.broken:
+        _say(message)
     raise typer.Exit(code)
 
 

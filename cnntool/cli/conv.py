@@ -7,7 +7,7 @@ with one message on stderr, never a traceback.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
@@ -32,7 +32,9 @@ from cnntool.cli.conv_common import (
     show,
 )
 from cnntool.errors import CnnToolError
-from cnntool.numbers import Grid
+
+if TYPE_CHECKING:  # annotations only
+    from cnntool.numbers import Grid
 
 app = typer.Typer(help="Convolution, pooling and transposed convolution, cell by cell.")
 

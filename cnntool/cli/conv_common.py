@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from cnntool.cli._common import console, fail, handle_errors, print_json
 from cnntool.errors import CnnToolError
 from cnntool.explain.names import Names
-from cnntool.numbers import Number, parse_number
+
+if TYPE_CHECKING:  # annotations only: the exact-number module loads when a number is parsed
+    from cnntool.numbers import Number
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -46,6 +48,8 @@ def guarded(func: F) -> F:
 
 def parse_scalar(text: str, what: str) -> Number:
     """A single number such as `1`, `-1/2` or `0.5`."""
+    from cnntool.numbers import parse_number
+
     value = parse_number(text)
     if value is None:
         raise CnnToolError(f"{what}: {text!r} is not a number (integer, decimal or fraction like -1/2).")

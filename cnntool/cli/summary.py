@@ -82,13 +82,16 @@ def summary(
     fmt = "json" if json_out else output_format
     keys = columns_of.parse_columns(columns)
     result = summarize(spec, convention="keras" if keras else "pytorch", input_shape=input_shape, hwc=hwc)
-    if fmt == "json":
+    if fmt == "json":  # the document keeps its warnings
         print_json(columns_of.summary_json(result, hwc))
-    elif fmt == "markdown":
-        typer.echo(columns_of.markdown_table(result, keys, hwc))
-    elif fmt == "csv":
-        typer.echo(columns_of.csv_table(result, keys, hwc))
-    else:
-        from cnntool.views.summary import summary_view
+        return
+    if fmt in ("markdown", "csv"):  # a table file has no place for them: the warnings go to stderr
+        render = columns_of.markdown_table if fmt == "markdown" else columns_of.csv_table
+        typer.echo(render(result, keys, hwc))
+        for warning in result.warnings:
+            typer.echo(f"warning: {warning}", err=True)
+        return
+    from cnntool.views.summary import summary_view
 
-        console().print(summary_view(result, keys, hwc, title=result.name or ""))
+    con = console()
+    con.print(summary_view(result, keys, hwc, title=result.name or "", width=con.width))

@@ -15,6 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from cnntool import budgets
+from cnntool.budgets import BudgetError
 from cnntool.errors import CnnToolError
 from cnntool.explain.samples import SAMPLES, lookup
 from cnntool.files import check_regular_file, read_text
@@ -37,7 +38,10 @@ def _grid_from_rows(rows: list[list[str]], what: str, channel: int, many: bool) 
     for r, tokens in enumerate(rows):
         values = []
         for c, token in enumerate(tokens):
-            value = parse_number(token)
+            try:
+                value = parse_number(token)
+            except BudgetError as exc:
+                raise BudgetError(f"{where}: row {r + 1}, column {c + 1}: {exc}") from None
             if value is None:
                 raise CnnToolError(
                     f"{where}: {token!r} in row {r + 1}, column {c + 1} is not a number. "
@@ -180,12 +184,14 @@ def _read_file(name: str, what: str) -> list[Tensor]:
 
 
 def _parse_json(text: str, what: str) -> list[Tensor]:
-    try:
-        data = json.loads(text)
+    try:  # numbers stay their text: parse_number reads them exactly, within its length budget
+        data = json.loads(text, parse_int=str, parse_float=str, parse_constant=str)
     except json.JSONDecodeError as exc:
         raise CnnToolError(
             f"{what}: the nested list does not parse ({exc.msg} at character {exc.pos})."
         ) from None
+    except RecursionError:
+        raise CnnToolError(f"{what}: the nested list is nested too deeply; give a 2-D or 3-D list.") from None
     return _from_nested(data, what)
 
 

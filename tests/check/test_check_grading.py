@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cnntool.check import AnswerFileError, grade, grade_text
+from cnntool.check import grade, grade_text
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -195,9 +195,10 @@ def test_feasible_fix() -> None:
     assert one('kind = "feasible"\ninput = 7\nkernel = 3\nstride = 3\nanswer = false').correct  # 7/3 + 1
 
 
-def test_malformed_answer_raises_with_id_and_field() -> None:
-    with pytest.raises(AnswerFileError, match="question 'q', field 'answer'"):
-        one(f'kind = "shape"\n{SPEC_CIFAR}\nanswer = true')
+def test_malformed_answer_is_wrong_with_id_and_field() -> None:
+    result = one(f'kind = "shape"\n{SPEC_CIFAR}\nanswer = true')
+    assert result.status == "wrong" and result.given is True and result.expected == "10x32x32 (C×H×W)"
+    assert "question 'q', field 'answer': expected a shape" in result.notes[0]
 
 
 def test_checker_imports_no_numpy_numba_or_textual() -> None:

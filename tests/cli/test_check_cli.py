@@ -83,28 +83,32 @@ def validate_gradescope(data: dict) -> None:
 
 
 def test_gradescope_results(tmp_path: Path) -> None:
-    result = run("check", EXAMPLES / "lecture_answers_wrong.toml", "--format", "gradescope")
+    # gradescope grades against a key (docs/grading.md); an answer file is its own key here
+    wrong_file, right_file = EXAMPLES / "lecture_answers_wrong.toml", EXAMPLES / "lecture_answers.toml"
+    result = run("check", wrong_file, "--key", wrong_file, "--format", "gradescope")
     assert result.exit_code == 1
     data = json.loads(result.stdout)
     validate_gradescope(data)
     assert data["score"] == 0.5 and len(data["tests"]) == 14
     first = data["tests"][0]
     assert first["status"] == "failed" and "hint: forgot the bias" in first["output"]
-    right = json.loads(run("check", EXAMPLES / "lecture_answers.toml", "-f", "gradescope").stdout)
+    right = json.loads(run("check", right_file, "--key", right_file, "-f", "gradescope").stdout)
     validate_gradescope(right)
     assert right["score"] == 29 and all(t["status"] == "passed" for t in right["tests"])
     out = tmp_path / "results.json"
-    assert run("check", EXAMPLES / "lecture_answers.toml", "-f", "gradescope", "-o", out).exit_code == 0
+    assert run("check", right_file, "-k", right_file, "-f", "gradescope", "-o", out).exit_code == 0
     validate_gradescope(json.loads(out.read_text()))
 
 
-@pytest.mark.parametrize("content", [None, "[[question]\nid = 1", "title = 3"])
+@pytest.mark.parametrize("content", [None, "[[question]\nid = 1", "answers = 3"])
 def test_gradescope_on_broken_or_missing_file(tmp_path: Path, content: str | None) -> None:
     path = tmp_path / "answers.toml"
     if content is not None:
         path.write_text(content)
     out = tmp_path / "results.json"
-    result = run("check", path, "--format", "gradescope", "--output", out)
+    result = run(
+        "check", path, "--key", EXAMPLES / "lecture_key.toml", "--format", "gradescope", "--output", out
+    )
     assert result.exit_code == 2
     data = json.loads(out.read_text())
     validate_gradescope(data)
@@ -126,14 +130,6 @@ MALFORMED = {
     "unknown_field": (
         '[[question]]\nid = "a"\nkind = "feasible"\ninput = 7\nkernel = 3\nstrid = 2\n',
         "field 'strid'",
-    ),
-    "wrong_type_answer": (
-        '[[question]]\nid = "a"\nkind = "params"\nspec = "3x8x8 | conv 2 k3"\nanswer = true\n',
-        "question 'a', field 'answer'",
-    ),
-    "wrong_type_shape": (
-        '[[question]]\nid = "a"\nkind = "shape"\nspec = "3x8x8 | conv 2 k3"\nanswer = "big"\n',
-        "field 'answer'",
     ),
     "wrong_type_spec": ('[[question]]\nid = "a"\nkind = "shape"\nspec = 3\n', "field 'spec'"),
     "bad_layer": (
@@ -172,10 +168,6 @@ MALFORMED = {
         + '"\n',
         "beyond the limit",
     ),
-    "bad_bool": (
-        '[[question]]\nid = "a"\nkind = "feasible"\ninput = 7\nkernel = 3\nstride = 1\nanswer = 3\n',
-        "expected true or false",
-    ),
     "bad_fix": (
         '[[question]]\nid = "a"\nkind = "feasible"\ninput = 7\nkernel = 3\nstride = 1\nfix = 2\n',
         "field 'fix'",
@@ -185,20 +177,52 @@ MALFORMED = {
         "did you mean 'title'",
     ),
     "question_not_table": ("question = 3\n", "array of tables"),
-    "bad_number": (
-        '[[question]]\nid = "a"\nkind = "conv"\nimage = "1"\nkernel = "1"\nat = [0, 0]\nanswer = "7/0"\n',
-        "field 'answer'",
-    ),
     "not_utf8": (b"\xff\xfe[[question]]", "not UTF-8"),
-    "nan_answer": (
-        '[[question]]\nid = "a"\nkind = "conv"\nimage = "1"\nkernel = "1"\nat = [0, 0]\nanswer = nan\n',
-        "finite",
-    ),
     "bad_tolerance": (
         '[[question]]\nid = "a"\nkind = "conv"\nimage = "1"\nkernel = "1"\ntolerance = -1\n',
         "field 'tolerance'",
     ),
 }
+
+
+BAD_ANSWERS = {  # one answer that cannot be read: that question is wrong, the file is graded
+    "wrong_type_answer": (
+        '[[question]]\nid = "a"\nkind = "params"\nspec = "3x8x8 | conv 2 k3"\nanswer = true\n',
+        "question 'a', field 'answer'",
+    ),
+    "wrong_type_shape": (
+        '[[question]]\nid = "a"\nkind = "shape"\nspec = "3x8x8 | conv 2 k3"\nanswer = "big"\n',
+        "field 'answer'",
+    ),
+    "bad_bool": (
+        '[[question]]\nid = "a"\nkind = "feasible"\ninput = 7\nkernel = 3\nstride = 1\nanswer = 3\n',
+        "expected true or false",
+    ),
+    "bad_number": (
+        '[[question]]\nid = "a"\nkind = "conv"\nimage = "1"\nkernel = "1"\nat = [0, 0]\nanswer = "7/0"\n',
+        "field 'answer'",
+    ),
+    "nan_answer": (
+        '[[question]]\nid = "a"\nkind = "conv"\nimage = "1"\nkernel = "1"\nat = [0, 0]\nanswer = nan\n',
+        "finite",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_ANSWERS))
+def test_an_unreadable_answer_is_that_question_s_problem(tmp_path: Path, name: str) -> None:
+    content, fragment = BAD_ANSWERS[name]
+    path = tmp_path / f"{name}.toml"
+    path.write_text(content)
+    result = run("check", path)
+    assert result.exit_code == 1, (result.exit_code, result.output)  # graded: a wrong answer, not a bad file
+    assert "Traceback" not in result.output and fragment in " ".join(
+        result.stdout.split()
+    )  # rich wraps at spaces
+    data = json.loads(run("check", path, "--json").stdout)
+    (question,) = data["questions"]
+    assert question["status"] == "wrong" and "your answer could not be read" in question["notes"][0]
+    assert fragment in question["notes"][0]
 
 
 @pytest.mark.parametrize("name", sorted(MALFORMED))
@@ -239,6 +263,9 @@ def test_folder_against_key_with_broken_file(tmp_path: Path) -> None:
     by_file = {Path(r["file"]).name: r for r in rows}
     assert by_file["ada.toml"]["score"] == "5" and by_file["bob.toml"]["score"] == "0.5"
     assert by_file["broken.toml"]["status"].startswith("error")
+    # an answer to an id the key does not have is a warning: the rest of that file is graded
+    assert by_file["stranger.toml"]["score"] == "0" and by_file["stranger.toml"]["status"] == "graded"
+    assert "warning: " in result.stderr and "stranger.toml" in result.stderr
     # never overwrite without --force, never the key or an answer file
     assert_clean_error(run("check", "--key", EXAMPLES / "lecture_key.toml", subs, "--csv", out), "--force")
     assert_clean_error(

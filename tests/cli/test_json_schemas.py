@@ -112,6 +112,10 @@ def test_zoo() -> None:
         ([EXAMPLES / "lecture_key.toml"], 0),
         ([EXAMPLES / "submissions" / "bob.toml", "--key", EXAMPLES / "lecture_key.toml"], 1),
         ([EXAMPLES / "submissions" / "ada.toml", "--key", EXAMPLES / "lecture_key.toml"], 0),
+        (
+            [EXAMPLES / "submissions" / "bob.toml", "--key", EXAMPLES / "lecture_key.toml", "--hide-answers"],
+            1,
+        ),
     ],
     ids=lambda a: a if isinstance(a, int) else " ".join(Path(str(x)).name for x in a),
 )
@@ -119,6 +123,18 @@ def test_check_one_file(args: list, code: int) -> None:
     data = run_json("check", *args, "--json", code=code)
     validate("check", data)
     assert data["all_correct"] is (code == 0)
+    assert data["answers_hidden"] is ("--hide-answers" in args) and data["warnings"] == []
+
+
+def test_check_warnings_and_odd_answers_validate(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text("[answers]\nQ1 = 1\nq4 = nan\nq3 = 1979-05-27\n")
+    data = run_json("check", path, "--key", EXAMPLES / "lecture_key.toml", "--json", code=1)
+    validate("check", data)
+    assert len(data["warnings"]) == 1 and [q["given"] for q in data["questions"]][2:4] == [
+        "1979-05-27",
+        "nan",
+    ]
 
 
 def test_check_question_that_cannot_be_computed(tmp_path: Path) -> None:
@@ -153,16 +169,21 @@ def test_check_several_files_without_key() -> None:
     assert data["key"] == "" and len(data["files"]) == 2
 
 
+KEY = EXAMPLES / "lecture_key.toml"
+
+
 @pytest.mark.parametrize(
     ("args", "code"),
     [
-        ([EXAMPLES / "lecture_answers.toml"], 0),
-        ([EXAMPLES / "lecture_answers_wrong.toml"], 1),
-        ([EXAMPLES / "submissions" / "bob.toml", "--key", EXAMPLES / "lecture_key.toml"], 1),
-        ([EXAMPLES / "missing.toml"], 2),
-        ([EXAMPLES], 2),  # a folder: gradescope grades one file
+        ([EXAMPLES / "lecture_answers.toml", "--key", EXAMPLES / "lecture_answers.toml"], 0),
+        ([EXAMPLES / "lecture_answers_wrong.toml", "--key", EXAMPLES / "lecture_answers_wrong.toml"], 1),
+        ([EXAMPLES / "submissions" / "bob.toml", "--key", KEY], 1),
+        ([EXAMPLES / "submissions" / "bob.toml", "--key", KEY, "--hide-answers"], 1),
+        ([EXAMPLES / "missing.toml", "--key", KEY], 2),
+        ([EXAMPLES, "--key", KEY], 2),  # a folder: gradescope grades one file
+        ([EXAMPLES / "lecture_answers.toml"], 2),  # no key: the file would set its own points
     ],
-    ids=["right", "wrong", "key", "missing", "folder"],
+    ids=["right", "wrong", "key", "hidden", "missing", "folder", "no-key"],
 )
 def test_gradescope(args: list, code: int) -> None:
     data = run_json("check", *args, "--format", "gradescope", code=code)
@@ -172,10 +193,14 @@ def test_gradescope(args: list, code: int) -> None:
 
 def test_gradescope_on_malformed_file(tmp_path: Path) -> None:
     path = tmp_path / "a.toml"
-    path.write_text('[[question]]\nid = "a"\nkind = "shape"\nstrid = 2\n')
-    data = run_json("check", path, "--format", "gradescope", code=2)
+    path.write_text('[[question]]\nkind = "shape"\nstrid = 2\n')  # no id: which question is it?
+    data = run_json("check", path, "--key", KEY, "--format", "gradescope", code=2)
     validate("gradescope", data)
-    assert "field 'strid'" in data["output"]
+    assert "question #1, field 'id': missing" in data["output"]
+    path.write_text('[[question]]\nid = "q1"\nstrid = 2\n')  # a stray field: graded, and said where
+    data = run_json("check", path, "--key", KEY, "--format", "gradescope", code=1)
+    validate("gradescope", data)
+    assert "field 'strid' is not read" in data["tests"][0]["output"]
 
 
 @pytest.mark.parametrize(
