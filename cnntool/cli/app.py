@@ -11,7 +11,20 @@ import sys
 import typer
 
 from cnntool import __version__
-from cnntool.cli import check, conv, data, demo, examples, experiment, explain, export, predict, summary, train, zoo
+from cnntool.cli import (
+    check,
+    conv,
+    data,
+    demo,
+    examples,
+    experiment,
+    explain,
+    export,
+    predict,
+    summary,
+    train,
+    zoo,
+)
 
 app = typer.Typer(
     name="cnntool",

@@ -13,8 +13,6 @@ the history too, so it alone decides where a resumed run continues.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ from typing import Any
 from cnntool import budgets
 from cnntool.errors import CnnToolError, OutputExistsError
 from cnntool.files import atomic_write, read_text
+from cnntool.spreadsheet import csv_text
 from cnntool.training.config import RunConfig
 
 FILES = ("spec.txt", "config.json", "metrics.csv", "model.npz", "last.npz")
@@ -107,13 +106,8 @@ class RunDir:
         self.write_metrics(session.history)
 
     def write_metrics(self, history: list[Any]) -> None:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(COLUMNS)
-        for record in history:
-            row = record.to_json()
-            writer.writerow(["" if row[c] is None else row[c] for c in COLUMNS])
-        atomic_write(self.file("metrics.csv"), buffer.getvalue())
+        rows = [COLUMNS] + [[r.to_json()[c] for c in COLUMNS] for r in history]
+        atomic_write(self.file("metrics.csv"), csv_text(rows))
 
     # -- reading --------------------------------------------------------------------------------
     def read_config(self) -> RunConfig:
