@@ -75,6 +75,10 @@ DATASET_TEXT_BYTES = Budget(
 DATASET_FILE_BYTES = Budget(
     "bytes of one decompressed dataset file", 268_435_456, "bytes", "use the official dataset files"
 )
+#: Pixels (width × height) of one image to predict on, read from its header before anything is decoded.
+IMAGE_PIXELS = Budget("pixels of one input image", 1_048_576, "pixels", "use a smaller image (e.g. 256x256)")
+#: Bytes of one image file (a PNG is decompressed only up to what its header announces).
+IMAGE_BYTES = Budget("bytes of one image file", 20_000_000, "bytes", "use a smaller image file")
 
 ALL: tuple[Budget, ...] = (
     LAYERS,
@@ -92,6 +96,8 @@ ALL: tuple[Budget, ...] = (
     DATASET_NUMBERS,
     DATASET_TEXT_BYTES,
     DATASET_FILE_BYTES,
+    IMAGE_PIXELS,
+    IMAGE_BYTES,
 )
 
 

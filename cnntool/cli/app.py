@@ -11,7 +11,20 @@ import sys
 import typer
 
 from cnntool import __version__
-from cnntool.cli import check, conv, data, demo, examples, explain, export, summary, zoo
+from cnntool.cli import (
+    check,
+    conv,
+    data,
+    demo,
+    examples,
+    experiment,
+    explain,
+    export,
+    predict,
+    summary,
+    train,
+    zoo,
+)
 from cnntool.cli import info as info_cli
 
 app = typer.Typer(
@@ -22,7 +35,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-for module in (summary, explain, zoo, demo, conv, check, export, data, examples):
+for module in (summary, explain, zoo, demo, conv, check, export, data, examples, train, experiment, predict):
     app.add_typer(module.app)
 app.add_typer(info_cli.app)
 

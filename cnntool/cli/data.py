@@ -98,7 +98,7 @@ def list_command(json_out: JsonOpt = False) -> None:
     )
 
 
-def _progress() -> Any:
+def download_progress() -> Any:
     """A progress callback that redraws one line on stderr when it is a terminal (else prints nothing)."""
     if not sys.stderr.isatty():
         return None
@@ -148,7 +148,7 @@ def fetch_command(
     info = resolve(name)
     if source is not None and not info.needs_download:
         fail(f"{info.name} is not downloaded ({info.origin}): it has no files to import")
-    result = fetch(info.name, source_dir=source, progress=None if json_out else _progress(),
+    result = fetch(info.name, source_dir=source, progress=None if json_out else download_progress(),
                    how_to_import=f"cnntool data fetch {info.name} --from FOLDER")  # fmt: skip
     if result is None:
         status = "installed" if info.origin == "extra" else info.origin

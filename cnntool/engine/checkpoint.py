@@ -2,7 +2,8 @@
 
 Layout: ``__format__`` (version), ``__spec__`` (the spec text), ``__dtype__``, ``state/<name>`` for
 every state_dict entry, ``optim/<key>`` and ``__optim__`` (class name) when an optimizer was
-saved. Arrays are always written from the host (NumPy), so a checkpoint saved from any device
+saved, and ``extra/<key>`` for what a caller keeps beside the model (a training run's generators
+and position, the dataset's class names): numbers, or one text (JSON) per key. Arrays are always written from the host (NumPy), so a checkpoint saved from any device
 loads on any other. Reading never unpickles (`allow_pickle=False`); what a file claims is
 checked before it is used. Turning a checkpoint back into a Model is `engine.build.load`, which
 rebuilds the network from the saved spec; this module imports nothing that builds.
@@ -37,6 +38,7 @@ class Checkpoint:
     state: dict[str, np.ndarray] = field(repr=False)
     optimizer_state: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
     optimizer_class: str = ""
+    extra: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
 
 
 def is_checkpoint(path: Path) -> bool:
@@ -48,11 +50,18 @@ def is_checkpoint(path: Path) -> bool:
         return False
 
 
-def save(model: Any, path: str | Path, optimizer: Any = None, force: bool = False) -> None:
+def save(
+    model: Any,
+    path: str | Path,
+    optimizer: Any = None,
+    force: bool = False,
+    extra: dict[str, Any] | None = None,
+) -> None:
     """Write `model` (and `optimizer.state_dict()`) to `path` atomically, arrays as NumPy.
 
     An existing cnntool model at `path` is replaced; any other existing file (a dataset, a script,
     a folder) is refused unless `force`, so a mistyped path cannot destroy someone's work.
+    `extra` maps names to arrays of numbers or to one text each (stored as ``extra/<name>``).
     """
     path = Path(path)
     if path.is_dir():
@@ -72,6 +81,13 @@ def save(model: Any, path: str | Path, optimizer: Any = None, force: bool = Fals
     if optimizer is not None:
         arrays["__optim__"] = np.asarray(type(optimizer).__name__)
         arrays |= {f"optim/{k}": host(v) for k, v in optimizer.state_dict().items()}
+    for key, value in (extra or {}).items():
+        array = np.asarray(value)
+        if array.dtype.kind not in "fiubU" or (array.dtype.kind == "U" and array.shape != ()):
+            raise CnnToolError(
+                f"checkpoint extra {key!r}: numbers or one text, got {array.dtype}{array.shape}"
+            )
+        arrays[f"extra/{key}"] = array
     atomic_write(path, lambda handle: np.savez(handle, **arrays))
 
 
@@ -152,6 +168,9 @@ def read(path: str | Path) -> Checkpoint:
             raise CnnToolError(
                 f"{path}: array {key!r} has dtype {value.dtype}; a model file holds numbers only"
             )
+        if key.startswith("extra/") and value.dtype.kind not in "fiub":
+            _scalar(data, key, "U", path)  # one text, never an object
+            budgets.check(budgets.TEXT_BYTES, len(str(value.item()).encode("utf-8")), f"{key} in {path}")
     return Checkpoint(
         path=path,
         spec=spec,
@@ -159,4 +178,5 @@ def read(path: str | Path) -> Checkpoint:
         state={k[len("state/") :]: v for k, v in data.items() if k.startswith("state/")},
         optimizer_state={k[len("optim/") :]: v for k, v in data.items() if k.startswith("optim/")},
         optimizer_class=_scalar(data, "__optim__", "U", path) if "__optim__" in data else "",
+        extra={k[len("extra/") :]: v for k, v in data.items() if k.startswith("extra/")},
     )

@@ -3,13 +3,17 @@ student can copy (they work from any folder: samples and zoo names, no files), a
 asks the core for the same result and returns the view of it.
 
 The stops call the core directly (no re-entry into the command line, no temporary files); a test
-runs every stop's commands through the real CLI and checks they print what the stop shows.
+runs every stop's commands through the real CLI and checks they print what the stop shows. The
+training stops (`training_stops`) hold a RunConfig instead of a view: the demo trains it live, and
+their `cnntool train ...` command, run with the same seed, reaches the same final accuracy.
 """
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from rich.console import Group, RenderableType
 from rich.text import Text
@@ -161,3 +165,112 @@ def stop_heading(number: int, stop: Stop) -> Group:
         Text(stop.narration),
         *(Text(f"$ {command}", style="dim") for command in stop.commands),
     )
+
+
+# -- training stops ------------------------------------------------------------------------------
+
+XO_SPEC = "1x9x9 | conv 4 k3 | relu | maxpool 2 ceil=true | flatten | dense 2"
+LSTM_SPEC = "20x1 | lstm 16 return_sequences=false | dense 1"
+
+
+@dataclass(frozen=True)
+class TrainingStop:
+    """A stop that trains: `config` (a cnntool.training RunConfig) is trained live by the demo, then
+    `after(session)` shows what was learned. `commands` is the `cnntool train` line that does the same."""
+
+    title: str
+    narration: str
+    config: Any
+    after: Callable[[Any], RenderableType]
+
+    @property
+    def commands(self) -> tuple[str, ...]:
+        return (train_command(self.config),)
+
+
+def train_command(config: Any) -> str:
+    """The `cnntool train` command line that trains `config` (options that differ from the defaults)."""
+    from cnntool.training.config import RunConfig
+
+    default = RunConfig(spec=config.spec, data=config.data)
+    words = ["cnntool", "train", shlex.quote(config.spec), "--data", config.data]
+    flags = (("optim", "--optim"), ("lr", "--lr"), ("momentum", "--momentum"), ("batch", "--batch"),
+             ("epochs", "--epochs"), ("seed", "--seed"), ("clip", "--clip"), ("limit", "--limit"),
+             ("schedule", "--schedule"), ("val_split", "--val-split"))  # fmt: skip
+    for name, flag in flags:
+        value = getattr(config, name)
+        if value != getattr(default, name):
+            words += [flag, str(value)]
+    for augment in config.augment:
+        words += ["--augment", augment]
+    return " ".join(words)
+
+
+def _slide_filters() -> dict[str, Any]:
+    import numpy as np
+
+    from cnntool.explain.matrix import parse_tensor
+
+    names = {"diag": "'\\' diagonal", "antidiag": "'/' diagonal", "cross": "small x"}
+    return {f"{label} ({name})": np.array([[float(v) for v in row] for row in parse_tensor(name)[0]])
+            for name, label in names.items()}  # fmt: skip
+
+
+def _xo_learned(session: Any) -> RenderableType:
+    """The learned 3×3 filters beside the slides' hand-made ones, how alike they are, and two predictions."""
+    from cnntool.training.images import read_input
+    from cnntool.training.inspect import LoadedModel, conv_filters, predict, similarity
+    from cnntool.views.training import filters_view
+
+    banks = conv_filters(session.model)
+    refs = _slide_filters()
+    lines: list[RenderableType] = [filters_view(banks, refs)]
+    weights = banks[0].weights
+    for name, ref in refs.items():
+        scores = [similarity(weights[f, 0], ref) for f in range(weights.shape[0])]
+        best = max(range(len(scores)), key=lambda f: abs(scores[f]))
+        sign = " (its negative: the next layer can flip a sign)" if scores[best] < 0 else ""
+        lines.append(
+            Text(f"learned filter #{best} is the closest to the {name}: cosine {scores[best]:+.2f}{sign}")
+        )
+    loaded = LoadedModel(session.model, session.meta(), session.config.spec)
+    for sample in ("x", "o"):
+        p = predict(loaded, read_input(sample, session.model.input_shape, session.meta()), top=1)
+        lines.append(Text(f"the slide's {sample.upper()} → {p.label} ({100 * p.ranking[0][1]:.1f} %)"))
+    return Group(*lines)
+
+
+def _lstm_learned(session: Any) -> RenderableType:
+    last = session.history[-1]
+    return Text(f"validation MSE {last.val_loss:.4f} after {last.epoch} epochs (predicting 0 scores "
+                f"{float((session.dataset.y_val ** 2).mean()):.3f})")  # fmt: skip
+
+
+def training_stops(quick: bool = False) -> tuple[TrainingStop, ...]:
+    """The demo's live training: the X/O CNN, and a small LSTM once the engine trains recurrent layers."""
+    from cnntool.engine import registry
+    from cnntool.training.config import RunConfig
+
+    xo = RunConfig(spec=XO_SPEC, data="xo", optim="sgd", lr=0.05, momentum=0.9, epochs=2 if quick else 5)
+    stops = [
+        TrainingStop(
+            "A CNN learns X and O",
+            "The lecture's X/O task, trained live: 4 filters of 3×3, max pooling and one dense layer, on 800 "
+            "shifted, thickened, noisy 9×9 letters. Then its learned filters next to the slides' hand-made ones.",
+            xo,
+            _xo_learned,
+        )  # fmt: skip
+    ]
+    if registry.layer_class("lstm") is not None:
+        lstm = RunConfig(spec=LSTM_SPEC, data="sine", lr=0.01, epochs=2 if quick else 5,
+                         limit=500 if quick else None)  # fmt: skip
+        stops.append(
+            TrainingStop(
+                "An LSTM learns a sequence",
+                "16 LSTM units read 20 noisy steps of a sine wave and predict the next value; the same weights "
+                "are used at every step (parameter sharing across time).",
+                lstm,
+                _lstm_learned,
+            )  # fmt: skip
+        )
+    return tuple(stops)

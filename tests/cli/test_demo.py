@@ -10,7 +10,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from cnntool.cli.app import app
-from cnntool.views.tour import TOUR
+from cnntool.views.tour import TOUR, training_stops
 
 
 def _plain(text: str) -> str:
@@ -47,4 +47,39 @@ def test_the_tour_shows_the_lectures_numbers() -> None:
 
 def test_demo_runs_without_re_entering_the_cli() -> None:
     result = CliRunner().invoke(app, ["demo"], env={"COLUMNS": "120"})
-    assert result.exit_code == 0 and result.stdout.count("$ cnntool") == sum(len(s.commands) for s in TOUR)
+    stops = (*TOUR, *training_stops())
+    assert result.exit_code == 0 and result.stdout.count("$ cnntool") == sum(len(s.commands) for s in stops)
+
+
+@pytest.mark.parametrize("quick", [False, True])
+def test_each_training_stops_command_reaches_the_same_accuracy(quick, tmp_path, monkeypatch) -> None:
+    """A training stop prints a `cnntool train` command; run with the same seed it ends where the demo did."""
+    import json
+
+    from cnntool.training.session import Session
+
+    monkeypatch.chdir(tmp_path)
+    for stop in training_stops(quick):
+        session = Session.start(stop.config)
+        for _ in session.train():
+            pass
+        (command,) = stop.commands
+        result = CliRunner().invoke(app, [*shlex.split(command)[1:], "--json", "--out", "run"])
+        assert result.exit_code == 0, result.output
+        end = [json.loads(line) for line in result.stdout.splitlines()][-2]  # the last epoch
+        assert end["event"] == "epoch" and end["epoch"] == stop.config.epochs
+        assert end["val_loss"] == session.history[-1].val_loss
+        assert end["val_accuracy"] == session.history[-1].val_accuracy
+        if stop.config.data == "xo":
+            assert end["val_accuracy"] >= 0.98  # the demo's promise
+        (tmp_path / "run").rename(tmp_path / f"done-{stop.config.data}-{quick}")
+
+
+def test_demo_quick_trains_the_xo_cnn_and_shows_its_filters_beside_the_slides() -> None:
+    result = CliRunner().invoke(app, ["demo", "--quick"], env={"COLUMNS": "120", "NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert "A CNN learns X and O" in text and "epoch 2/2" in text
+    assert "the lecture's hand-made filters" in text and "'\\' diagonal (diag)" in text
+    assert "the slide's X → X" in text and "the slide's O → O" in text
+    assert " 1.00 -1.00 -1.00" in text  # the diagonal filter's first row, printed plainly

@@ -64,3 +64,21 @@ def test_machine_readable_output_imports_no_rich(args: list[str]) -> None:
         [sys.executable, "-c", NO_RICH, *args], capture_output=True, text=True, check=True, cwd=root
     )
     assert result.stdout.strip() == "", result.stdout
+
+
+LIGHT = """
+import sys
+import cnntool.cli.app, cnntool.cli.train, cnntool.cli.experiment, cnntool.cli.predict, cnntool.cli.demo
+print(",".join(m for m in ("numpy", "numba", "textual", "torch", "plotext") if m in sys.modules))
+"""
+
+
+def test_training_commands_import_nothing_heavy_at_module_level() -> None:
+    result = subprocess.run([sys.executable, "-c", LIGHT], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == ""
+
+
+def test_train_help_imports_nothing_heavy() -> None:
+    code = CHECK.replace('"summary", "lenet5", "--json"', '"train", "--help"')
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "--resume" in result.stdout and result.stderr.strip().endswith("HEAVY:")
