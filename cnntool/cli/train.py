@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 import typer
 
 from cnntool.cli._common import EXIT_BAD_INPUT, console, fail, handle_errors
+from cnntool.cli._device import DeviceOpt, resolve_device_option
 
 app = typer.Typer()
 
@@ -91,9 +92,10 @@ def _config(spec: str, options: dict[str, Any]) -> Any:
     return RunConfig(**{k: v for k, v in fields.items() if v is not None})
 
 
-def _prepare(spec: str | None, resume: Path | None, options: dict[str, Any], quiet: bool) -> tuple[Any, Any]:
-    """(session, run folder): a new run, or the one in `resume` to continue. Bad input exits 2 here,
-    before anything is written."""
+def _prepare(spec: str | None, resume: Path | None, options: dict[str, Any], quiet: bool,
+             device: str = "cpu") -> tuple[Any, Any]:  # fmt: skip
+    """(session, run folder): a new run, or the one in `resume` to continue (on any device). Bad input
+    exits 2 here, before anything is written."""
     from cnntool.data.download import FetchError  # noqa: F401 - named in the docs of load_dataset
     from cnntool.training import data as run_data
     from cnntool.training.rundir import RunDir, next_free
@@ -114,7 +116,7 @@ def _prepare(spec: str | None, resume: Path | None, options: dict[str, Any], qui
         if options["epochs"] is not None:
             config = config.replace(epochs=options["epochs"])
         dataset = run_data.load_dataset(config, progress)
-        session = Session.restore(config, run.last, dataset)
+        session = Session.restore(config, run.last, dataset, device=device)
         if options["epochs"] is not None and options["epochs"] < session.epochs_done:
             fail(
                 f"{resume} has finished {session.epochs_done} epochs already; --epochs must be at least that"
@@ -134,7 +136,7 @@ def _prepare(spec: str | None, resume: Path | None, options: dict[str, Any], qui
     out = options["out"] or next_free(Path("runs"), run_data.resolve(config.data).name)
     run = RunDir.create(out, force=bool(options["force"]))
     dataset = run_data.load_dataset(config, progress)
-    session = Session.start(config, dataset)
+    session = Session.start(config, dataset, device=device)
     session.config = config = config.replace(spec=session.model.spec)
     run.write_start(config, session.model.spec, dataset.describe())
     return session, run
@@ -395,6 +397,7 @@ def train(
         Dtype | None,
         typer.Option("--dtype", help="Floating-point precision.  [default: float32]", show_default=False),
     ] = None,
+    device: DeviceOpt = None,
     threads: Annotated[
         int | None,
         typer.Option(
@@ -457,6 +460,7 @@ def train(
       cnntool train "1x16x16 | conv 8 k3 p1 | relu | maxpool 2 | flatten | dense 6" --data shapes --augment shift
       cnntool train --resume runs/lenet --epochs 5
       cnntool train lenet5 --data mnist --limit 2000 --json
+      cnntool train lenet5 --data fashion-mnist --device gpu
     """
     options = {"data": data, "text": text, "optim": optim, "lr": lr, "momentum": momentum,
                "weight_decay": weight_decay, "schedule": schedule, "clip": clip, "batch": batch, "epochs": epochs,
@@ -471,7 +475,7 @@ def train(
         from cnntool.training.engine_setup import set_threads
 
         set_threads(threads)
-    session, run = _prepare(spec, resume, options, quiet or json_out)
+    session, run = _prepare(spec, resume, options, quiet or json_out, resolve_device_option(device))
     out_console = None if json_out else console()
     if json_out:
         _emit(_start_record(session, run))

@@ -103,7 +103,8 @@ class Backend:
         return bool(self.xp.isfinite(x).all())
 
     def rng(self, seed: int) -> Any:
-        """A generator of this device seeded with `seed` (dropout masks on a device)."""
+        """A generator of this device seeded with `seed`, with `.random(shape)` → U[0, 1) on the
+        device (dropout draws one per call, so it must be cheap to make)."""
         return np.random.default_rng(seed)
 
     def synchronize(self) -> None:

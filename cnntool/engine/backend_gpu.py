@@ -61,14 +61,44 @@ class GpuProbe:
     devices: tuple[GpuDevice, ...] = ()
 
 
+# U[0, 1) as SplitMix64 of (seed, element index): a counter-based generator, so making one per
+# dropout call costs nothing (cuRAND's XORWOW initialises 256K states per generator) and the
+# device holds no random state (engine/layers/dense.py: Dropout).
+_UNIFORM_SOURCE = """
+unsigned long long z = seed + (unsigned long long)(i + 1) * 0x9E3779B97F4A7C15ULL;
+z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+z = z ^ (z >> 31);
+u = (double)(z >> 11) * (1.0 / 9007199254740992.0);
+"""
+
+
+class _CounterUniform:
+    """`.random(shape)`: float64 U[0, 1) on the GPU, element k = SplitMix64(seed, k)."""
+
+    def __init__(self, kernel: Any, cupy: Any, seed: int) -> None:
+        self._kernel, self._cupy, self._seed = kernel, cupy, seed
+
+    def random(self, shape: Any) -> Any:
+        out = self._cupy.empty(shape, dtype=self._cupy.float64)
+        self._kernel(self._cupy.uint64(self._seed), out)
+        return out
+
+
 class CupyBackend(Backend):
-    """The GPU: CuPy's arrays, copies to the host with `cupy.asnumpy`, CuPy's own generator."""
+    """The GPU: CuPy's arrays, copies to the host with `cupy.asnumpy`, a counter-based generator."""
+
+    _uniform: Any = None
 
     def to_numpy(self, x: Any) -> Any:
         return self.xp.asnumpy(x)
 
     def rng(self, seed: int) -> Any:
-        return self.xp.random.default_rng(seed)
+        if self._uniform is None:
+            self._uniform = self.xp.ElementwiseKernel(
+                "uint64 seed", "float64 u", _UNIFORM_SOURCE, "cnntool_uniform"
+            )
+        return _CounterUniform(self._uniform, self.xp, seed)
 
     def synchronize(self) -> None:
         self.xp.cuda.get_current_stream().synchronize()

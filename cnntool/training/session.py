@@ -88,8 +88,9 @@ class Session:
 
     # -- making a session ---------------------------------------------------------------------
     @classmethod
-    def start(cls, config: RunConfig, dataset: Dataset | None = None) -> Session:
-        """A fresh run: load the data (unless given), check the spec against it, build the model."""
+    def start(cls, config: RunConfig, dataset: Dataset | None = None, device: str | None = None) -> Session:
+        """A fresh run: load the data (unless given), check the spec against it, build the model on
+        `device` (engine.build's: None is CNNTOOL_DEVICE, else cpu)."""
         from cnntool.arith import analyze
         from cnntool.engine.builder import build
         from cnntool.spec.source import load_spec
@@ -99,21 +100,28 @@ class Session:
         ds = dataset if dataset is not None else run_data.load_dataset(config)
         run_data.check_fit(summary, ds)
         run_data.check_batch(summary, config)
-        model = build(net, seed=config.seed, dtype=config.dtype)
+        model = build(net, seed=config.seed, dtype=config.dtype, device=device)
         if config.init != "default":
             reinitialize(model, config.init, _seeds(config.seed)[2])
         return cls(config, ds, model)
 
     @classmethod
-    def restore(cls, config: RunConfig, checkpoint: str | Path, dataset: Dataset | None = None) -> Session:
-        """The run saved by `save(checkpoint)`, ready to continue (config.epochs may be larger)."""
+    def restore(
+        cls,
+        config: RunConfig,
+        checkpoint: str | Path,
+        dataset: Dataset | None = None,
+        device: str | None = None,
+    ) -> Session:
+        """The run saved by `save(checkpoint)`, ready to continue (config.epochs may be larger), on
+        `device` (any: the saved state is device-neutral)."""
         from cnntool.engine.builder import load
         from cnntool.engine.checkpoint import read
 
         saved = read(checkpoint)
         if "training" not in saved.extra:
             raise CnnToolError(f"{checkpoint}: a model file without a training state; it cannot be resumed")
-        model = load(checkpoint)
+        model = load(checkpoint, device=device)
         ds = dataset if dataset is not None else run_data.load_dataset(config)
         session = cls(config, ds, model)
         if saved.optimizer_class != type(session.optimizer).__name__:

@@ -90,8 +90,9 @@ class Dropout(Layer):
     so evaluation is the identity.
 
     On the CPU the mask comes from the generator given at construction (the build's). On another
-    device it is drawn there, by that device's generator, seeded once from the CPU generator, so a
-    seeded run repeats itself on the same device without copying a mask across each step.
+    device it is drawn there, from a seed this generator draws for each call: the device keeps no
+    random state of its own, so a seeded run repeats itself on the same device, a saved run (which
+    keeps this generator's state) resumes exactly, and no mask is copied to the device.
     """
 
     kind = "dropout"
@@ -103,7 +104,6 @@ class Dropout(Layer):
             raise ValueError(f"dropout: p must be in [0, 1), got {p}")
         self.p = p
         self.rng = rng if rng is not None else np.random.default_rng(0)
-        self._device_rng: tuple[str, Any] | None = None
 
     @classmethod
     def from_hyper(cls, hyper: DropoutHyper, ctx: BuildContext) -> Dropout:
@@ -121,9 +121,7 @@ class Dropout(Layer):
         if backend.host:
             uniform = self.rng.random(x.shape)
         else:
-            if self._device_rng is None or self._device_rng[0] != backend.device:
-                self._device_rng = (backend.device, backend.rng(int(self.rng.integers(2**63 - 1))))
-            uniform = self._device_rng[1].random(x.shape)
+            uniform = backend.rng(int(self.rng.integers(2**63 - 1))).random(x.shape)
         mask = (xp.asarray(uniform) >= self.p).astype(x.dtype) / x.dtype.type(1.0 - self.p)
         self._push(mask)
         return x * mask
