@@ -3,7 +3,7 @@
 A layer never imports numpy's kernels or a GPU library itself. At call time it asks
 `backend_of(x)` for the backend that owns its input, and uses that backend's `xp` (the
 array module: numpy here) and `kernels` (im2col/col2im, pooling, bias+activation,
-batch normalisation). The CPU backend's kernels are the numba ones in `engine/kernels/`;
+batch normalisation, the recurrent time loops). The CPU backend's kernels are the numba ones in `engine/kernels/`;
 a second backend (CuPy, a plain-NumPy one) is one new module that builds a `Backend`
 with its own kernel table and calls `register`. Random generators, finiteness checks
 and the conversion to NumPy for saving go through the backend too, so they follow the
@@ -44,6 +44,13 @@ class Kernels:
     batchnorm_stats: Callable[..., Any]
     batchnorm_forward: Callable[..., Any]
     batchnorm_backward: Callable[..., Any]
+    # recurrent time loops: one recurrent matmul and one fused gate pass per step (kernels/recurrent.py)
+    lstm_forward: Callable[..., Any]
+    lstm_backward: Callable[..., Any]
+    gru_forward: Callable[..., Any]
+    gru_backward: Callable[..., Any]
+    rnn_forward: Callable[..., Any]
+    rnn_backward: Callable[..., Any]
 
 
 @dataclass(eq=False)
@@ -84,7 +91,7 @@ class Backend:
 
 
 def _numba_kernels() -> Kernels:
-    from cnntool.engine.kernels import act, conv, norm, pool
+    from cnntool.engine.kernels import act, conv, norm, pool, recurrent
 
     return Kernels(
         im2col=conv.im2col,
@@ -97,6 +104,12 @@ def _numba_kernels() -> Kernels:
         batchnorm_stats=norm.batchnorm_stats,
         batchnorm_forward=norm.batchnorm_forward,
         batchnorm_backward=norm.batchnorm_backward,
+        lstm_forward=recurrent.lstm_forward,
+        lstm_backward=recurrent.lstm_backward,
+        gru_forward=recurrent.gru_forward,
+        gru_backward=recurrent.gru_backward,
+        rnn_forward=recurrent.rnn_forward,
+        rnn_backward=recurrent.rnn_backward,
     )
 
 
