@@ -187,7 +187,7 @@ def _mask(valid, t_, n):
     return np.ones((t_, n), dtype=bool) if valid is None else np.asarray(valid).astype(bool)
 
 
-def lstm_forward(xproj, w_hh, h0, c0, *, w_hr=None, peep=None, valid=None, reverse=False, record=False):
+def lstm_forward(xproj, w_hh, h0, c0, *, bias=None, w_hr=None, peep=None, valid=None, reverse=False, record=False):
     """Twin of `kernels.recurrent.lstm_forward`: the equations step by step, rows that skip a step
     keep their state."""
     t_, n, gh = xproj.shape
@@ -201,7 +201,7 @@ def lstm_forward(xproj, w_hh, h0, c0, *, w_hr=None, peep=None, valid=None, rever
     for t in _order(t_, reverse):
         a, b = (t + 1, t) if reverse else (t, t + 1)
         h_prev, c_prev = hs[a], cs[a]
-        z = xproj[t] + h_prev @ w_hh.T
+        z = xproj[t] + h_prev @ w_hh.T + (bias if bias is not None else 0)
         ai, af, ag, ao = z[:, :h], z[:, h : 2 * h], z[:, 2 * h : 3 * h], z[:, 3 * h :]
         if peep is not None:
             ai, af = ai + peep[0] * c_prev, af + peep[1] * c_prev
@@ -277,7 +277,7 @@ def lstm_backward(saved, dy, dh_n, dc_n, w_hh, *, w_hr=None, peep=None, valid=No
     return out
 
 
-def gru_forward(xproj, w_hh, b_hn, h0, *, valid=None, reverse=False, record=False):
+def gru_forward(xproj, w_hh, b_hn, h0, *, bias=None, valid=None, reverse=False, record=False):
     """Twin of `kernels.recurrent.gru_forward`: r, z, n = tanh(x_n + r ⊙ (W_hn·h + b_hn)), h = (1−z)n + z·h."""
     t_, n, gh = xproj.shape
     h = gh // 3
@@ -288,10 +288,11 @@ def gru_forward(xproj, w_hh, b_hn, h0, *, valid=None, reverse=False, record=Fals
     for t in _order(t_, reverse):
         a, b = (t + 1, t) if reverse else (t, t + 1)
         hg = hs[a] @ w_hh.T
-        ar, az = xproj[t][:, :h] + hg[:, :h], xproj[t][:, h : 2 * h] + hg[:, h : 2 * h]
+        xt = xproj[t] + (bias if bias is not None else 0)
+        ar, az = xt[:, :h] + hg[:, :h], xt[:, h : 2 * h] + hg[:, h : 2 * h]
         r, z = _sig(ar), _sig(az)
         hn = hg[:, 2 * h :] + b_hn
-        an = xproj[t][:, 2 * h :] + r * hn
+        an = xt[:, 2 * h :] + r * hn
         nn_ = np.tanh(an)
         keep = ok[t][:, None]
         hs[b] = np.where(keep, (1 - z) * nn_ + z * hs[a], hs[a])
@@ -332,7 +333,7 @@ def gru_backward(saved, dy, dh_n, w_hh, *, valid=None, reverse=False, bptt=0, re
     return out
 
 
-def rnn_forward(xproj, w_hh, h0, *, relu=False, valid=None, reverse=False, record=False):
+def rnn_forward(xproj, w_hh, h0, *, bias=None, relu=False, valid=None, reverse=False, record=False):
     """Twin of `kernels.recurrent.rnn_forward`: h_t = tanh(x_t·W_ihᵀ + b + W_hh·h_{t−1}) (or relu)."""
     t_, n, h = xproj.shape
     ok = _mask(valid, t_, n)
@@ -340,7 +341,7 @@ def rnn_forward(xproj, w_hh, h0, *, relu=False, valid=None, reverse=False, recor
     hs[t_ if reverse else 0] = h0
     for t in _order(t_, reverse):
         a, b = (t + 1, t) if reverse else (t, t + 1)
-        pre = xproj[t] + hs[a] @ w_hh.T
+        pre = xproj[t] + hs[a] @ w_hh.T + (bias if bias is not None else 0)
         keep = ok[t][:, None]
         hs[b] = np.where(keep, np.maximum(pre, 0) if relu else np.tanh(pre), hs[a])
         pres[t] = np.where(keep, pre, 0)

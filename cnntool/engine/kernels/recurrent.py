@@ -22,213 +22,277 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, types
+from numba.extending import overload
 
-from cnntool.config import NJIT_OPTIONS
+from cnntool.config import NJIT_SERIAL
 from cnntool.errors import ShapeError
 
+# Serial: one step is (N, G·H) values, a few microseconds; numba threads woken every step cost more
+# than they save and fight the BLAS between them (measured). error_model="numpy": a division does not
+# check for zero, so the loops vectorise.
+_OPTS = {**NJIT_SERIAL, "error_model": "numpy"}
 
-@njit(**{**NJIT_OPTIONS, "parallel": False})
-def _sigmoid(v):  # pragma: no cover - compiled
-    if v >= 0:
-        return 1.0 / (1.0 + math.exp(-v))
-    e = math.exp(v)
-    return e / (1.0 + e)
+# float32 constants: `1.0 - o` with a Python float would promote a float32 kernel to float64.
+ONE, HALF, ZERO = np.float32(1.0), np.float32(0.5), np.float32(0.0)
+# Eigen's rational tanh for float32 (odd 13/even 6 polynomials on [−c, c]; error ≤ 2.4e-7, ~1 ulp):
+_A = tuple(np.float32(v) for v in (-2.76076847742355e-16, 2.00018790482477e-13, -8.60467152213735e-11,
+                                  5.12229709037114e-08, 1.48572235717979e-05, 6.37261928875436e-04,
+                                  4.89352455891786e-03))  # fmt: skip
+_B = tuple(np.float32(v) for v in (1.19825839466702e-06, 1.18534705686654e-04, 2.26843463243900e-03,
+                                  4.89352518554385e-03))  # fmt: skip
+_CLAMP = np.float32(7.99881172180175781)
 
 
-@njit(**NJIT_OPTIONS)
-def _lstm_fwd(xg, hg, c_prev, peep, has_peep, valid, gates, c_out, tanh_c, m_out, pre, record):  # pragma: no cover
+def tanh(x):  # pragma: no cover - the Python fallback; kernels use the overload below
+    return math.tanh(x)
+
+
+def sigmoid(x):  # pragma: no cover - the Python fallback; kernels use the overload below
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+@overload(tanh, jit_options=_OPTS)
+def _tanh_impl(x):
+    """float32: the rational approximation, pure arithmetic, so the gate loops vectorise (libm's
+    tanh is a scalar call per value: measured 50x slower per step); float64: libm, exact."""
+    if isinstance(x, types.Float) and x.bitwidth == 32:
+        a13, a11, a9, a7, a5, a3, a1 = _A
+        b6, b4, b2, b0 = _B
+        c = _CLAMP
+
+        def impl(x):
+            x = min(max(x, -c), c)
+            x2 = x * x
+            p = ((((((x2 * a13 + a11) * x2 + a9) * x2 + a7) * x2 + a5) * x2 + a3) * x2 + a1) * x
+            q = ((x2 * b6 + b4) * x2 + b2) * x2 + b0
+            return p / q
+
+        return impl
+    return lambda x: math.tanh(x)
+
+
+@overload(sigmoid, jit_options=_OPTS)
+def _sigmoid_impl(x):
+    """float32: σ(x) = ½ + ½·tanh(x/2) (exact identity, vectorises); float64: 1/(1 + e^−x) without
+    overflow (e^−|x| in both branches)."""
+    if isinstance(x, types.Float) and x.bitwidth == 32:
+        return lambda x: HALF + HALF * tanh(HALF * x)
+
+    def impl(x):
+        e = math.exp(-abs(x))
+        return 1.0 / (1.0 + e) if x >= 0 else e / (1.0 + e)
+
+    return impl
+
+
+@njit(**_OPTS)
+def _lstm_fwd(xg, hg, bias, c_prev, peep, has_peep, valid, gates, c_out, tanh_c, m_out, pre, record):  # pragma: no cover
     n_, h_ = c_prev.shape
-    for n in prange(n_):
+    for n in range(n_):
+        xr, hr, gr, cp, co, tr, mr = xg[n], hg[n], gates[n], c_prev[n], c_out[n], tanh_c[n], m_out[n]
         if valid[n] == 0:
             for j in range(h_):
-                c_out[n, j] = c_prev[n, j]
-                tanh_c[n, j] = 0.0
-                m_out[n, j] = 0.0
+                co[j] = cp[j]
+                tr[j] = ZERO
+                mr[j] = ZERO
             for j in range(4 * h_):
-                gates[n, j] = 0.0
+                gr[j] = ZERO
                 if record:
-                    pre[n, j] = 0.0
+                    pre[n, j] = ZERO
             continue
-        for j in range(h_):
-            cp = c_prev[n, j]
-            ai = xg[n, j] + hg[n, j]
-            af = xg[n, h_ + j] + hg[n, h_ + j]
-            ag = xg[n, 2 * h_ + j] + hg[n, 2 * h_ + j]
-            ao = xg[n, 3 * h_ + j] + hg[n, 3 * h_ + j]
-            if has_peep:
-                ai += peep[0, j] * cp
-                af += peep[1, j] * cp
-            i = _sigmoid(ai)
-            f = _sigmoid(af)
-            g = math.tanh(ag)
-            c = f * cp + i * g
-            if has_peep:
-                ao += peep[2, j] * c
-            o = _sigmoid(ao)
-            tc = math.tanh(c)
-            gates[n, j] = i
-            gates[n, h_ + j] = f
-            gates[n, 2 * h_ + j] = g
-            gates[n, 3 * h_ + j] = o
-            c_out[n, j] = c
-            tanh_c[n, j] = tc
-            m_out[n, j] = o * tc
+        if record:
+            for j in range(4 * h_):
+                pre[n, j] = xr[j] + hr[j] + bias[j]
+        if not has_peep:  # one simple loop per activation: each vectorises
+            for j in range(2 * h_):
+                gr[j] = sigmoid(xr[j] + hr[j] + bias[j])
+            for j in range(2 * h_, 3 * h_):
+                gr[j] = tanh(xr[j] + hr[j] + bias[j])
+            for j in range(3 * h_, 4 * h_):
+                gr[j] = sigmoid(xr[j] + hr[j] + bias[j])
+            for j in range(h_):
+                c = gr[h_ + j] * cp[j] + gr[j] * gr[2 * h_ + j]
+                tc = tanh(c)
+                co[j] = c
+                tr[j] = tc
+                mr[j] = gr[3 * h_ + j] * tc
+            continue
+        for j in range(h_):  # peephole: i and f see c_{t-1}, o sees c_t
+            ai = xr[j] + hr[j] + bias[j] + peep[0, j] * cp[j]
+            af = xr[h_ + j] + hr[h_ + j] + bias[h_ + j] + peep[1, j] * cp[j]
+            i = sigmoid(ai)
+            f = sigmoid(af)
+            g = tanh(xr[2 * h_ + j] + hr[2 * h_ + j] + bias[2 * h_ + j])
+            c = f * cp[j] + i * g
+            ao = xr[3 * h_ + j] + hr[3 * h_ + j] + bias[3 * h_ + j] + peep[2, j] * c
+            o = sigmoid(ao)
+            tc = tanh(c)
+            gr[j] = i
+            gr[h_ + j] = f
+            gr[2 * h_ + j] = g
+            gr[3 * h_ + j] = o
+            co[j] = c
+            tr[j] = tc
+            mr[j] = o * tc
             if record:
                 pre[n, j] = ai
                 pre[n, h_ + j] = af
-                pre[n, 2 * h_ + j] = ag
                 pre[n, 3 * h_ + j] = ao
 
 
-@njit(**NJIT_OPTIONS)
+@njit(**_OPTS)
 def _lstm_bwd(dy, has_dy, dh_rec, has_rec, dc, gates, c_prev, tanh_c, peep, has_peep, valid,
               dgates, dh_tot, dc_tot, record):  # pragma: no cover - compiled  # fmt: skip
     n_, h_ = dc.shape
-    for n in prange(n_):
+    for n in range(n_):
         ok = valid[n] != 0
-        for j in range(h_):
-            d = dh_rec[n, j] if has_rec else 0.0
-            if has_dy and ok:
-                d += dy[n, j]
-            dh_tot[n, j] = d
+        dt, dcr, gr, dgr, cp, tr = dh_tot[n], dc[n], gates[n], dgates[n], c_prev[n], tanh_c[n]
+        if has_rec:
+            for j in range(h_):
+                dt[j] = dh_rec[n, j]
+        else:
+            for j in range(h_):
+                dt[j] = ZERO
         if not ok:  # the step did not happen: dc passes through unchanged
             for j in range(4 * h_):
-                dgates[n, j] = 0.0
+                dgr[j] = ZERO
             if record:
                 for j in range(h_):
-                    dc_tot[n, j] = dc[n, j]
+                    dc_tot[n, j] = dcr[j]
             continue
+        if has_dy:
+            for j in range(h_):
+                dt[j] += dy[n, j]
         for j in range(h_):
-            i = gates[n, j]
-            f = gates[n, h_ + j]
-            g = gates[n, 2 * h_ + j]
-            o = gates[n, 3 * h_ + j]
-            tc = tanh_c[n, j]
-            d = dh_tot[n, j]
-            do_ = d * tc * o * (1.0 - o)
-            dct = dc[n, j] + d * o * (1.0 - tc * tc)
+            i = gr[j]
+            f = gr[h_ + j]
+            g = gr[2 * h_ + j]
+            o = gr[3 * h_ + j]
+            tc = tr[j]
+            d = dt[j]
+            do_ = d * tc * o * (ONE - o)
+            dct = dcr[j] + d * o * (ONE - tc * tc)
             if has_peep:
                 dct += do_ * peep[2, j]
-            di = dct * g * i * (1.0 - i)
-            df = dct * c_prev[n, j] * f * (1.0 - f)
-            dg = dct * i * (1.0 - g * g)
+            di = dct * g * i * (ONE - i)
+            df = dct * cp[j] * f * (ONE - f)
+            dgr[j] = di
+            dgr[h_ + j] = df
+            dgr[2 * h_ + j] = dct * i * (ONE - g * g)
+            dgr[3 * h_ + j] = do_
             dcp = dct * f
             if has_peep:
                 dcp += di * peep[0, j] + df * peep[1, j]
-            dgates[n, j] = di
-            dgates[n, h_ + j] = df
-            dgates[n, 2 * h_ + j] = dg
-            dgates[n, 3 * h_ + j] = do_
+            dcr[j] = dcp
             if record:
                 dc_tot[n, j] = dct
-            dc[n, j] = dcp
 
 
-@njit(**NJIT_OPTIONS)
-def _gru_fwd(xg, hg, b_hn, h_prev, valid, gates, hn, h_out, pre, record):  # pragma: no cover - compiled
+@njit(**_OPTS)
+def _gru_fwd(xg, hg, bias, b_hn, h_prev, valid, gates, hn, h_out, pre, record):  # pragma: no cover - compiled
     n_, h_ = h_prev.shape
-    for n in prange(n_):
+    for n in range(n_):
+        xr, hr, gr, hnr, hp, ho = xg[n], hg[n], gates[n], hn[n], h_prev[n], h_out[n]
         if valid[n] == 0:
             for j in range(h_):
-                h_out[n, j] = h_prev[n, j]
-                hn[n, j] = 0.0
+                ho[j] = hp[j]
+                hnr[j] = ZERO
             for j in range(3 * h_):
-                gates[n, j] = 0.0
+                gr[j] = ZERO
                 if record:
-                    pre[n, j] = 0.0
+                    pre[n, j] = ZERO
             continue
+        for j in range(2 * h_):  # r and z
+            gr[j] = sigmoid(xr[j] + hr[j] + bias[j])
         for j in range(h_):
-            ar = xg[n, j] + hg[n, j]
-            az = xg[n, h_ + j] + hg[n, h_ + j]
-            r = _sigmoid(ar)
-            z = _sigmoid(az)
-            hnj = hg[n, 2 * h_ + j] + b_hn[j]
-            an = xg[n, 2 * h_ + j] + r * hnj
-            nn = math.tanh(an)
-            gates[n, j] = r
-            gates[n, h_ + j] = z
-            gates[n, 2 * h_ + j] = nn
-            hn[n, j] = hnj
-            h_out[n, j] = (1.0 - z) * nn + z * h_prev[n, j]
-            if record:
-                pre[n, j] = ar
-                pre[n, h_ + j] = az
-                pre[n, 2 * h_ + j] = an
+            hnj = hr[2 * h_ + j] + b_hn[j]
+            nn = tanh(xr[2 * h_ + j] + bias[2 * h_ + j] + gr[j] * hnj)
+            z = gr[h_ + j]
+            gr[2 * h_ + j] = nn
+            hnr[j] = hnj
+            ho[j] = (ONE - z) * nn + z * hp[j]
+        if record:
+            for j in range(2 * h_):
+                pre[n, j] = xr[j] + hr[j] + bias[j]
+            for j in range(h_):
+                pre[n, 2 * h_ + j] = xr[2 * h_ + j] + bias[2 * h_ + j] + gr[j] * hnr[j]
 
 
-@njit(**NJIT_OPTIONS)
+@njit(**_OPTS)
 def _gru_bwd(dy, has_dy, dh_rec, has_rec, gates, hn, h_prev, valid, dgx, dgh, direct, dh_tot):  # pragma: no cover
     n_, h_ = h_prev.shape
-    for n in prange(n_):
-        ok = valid[n] != 0
+    for n in range(n_):
+        dt, dr_, gr, hnr, hp, gx, gh = direct[n], dh_tot[n], gates[n], hn[n], h_prev[n], dgx[n], dgh[n]
         for j in range(h_):
-            d = dh_rec[n, j] if has_rec else 0.0
-            if has_dy and ok:
-                d += dy[n, j]
-            dh_tot[n, j] = d
-            if not ok:
-                direct[n, j] = d
-                continue
-            r = gates[n, j]
-            z = gates[n, h_ + j]
-            nn = gates[n, 2 * h_ + j]
-            dn = d * (1.0 - z) * (1.0 - nn * nn)
-            dz = d * (h_prev[n, j] - nn) * z * (1.0 - z)
-            dr = dn * hn[n, j] * r * (1.0 - r)
-            dgx[n, j] = dr
-            dgx[n, h_ + j] = dz
-            dgx[n, 2 * h_ + j] = dn
-            dgh[n, j] = dr
-            dgh[n, h_ + j] = dz
-            dgh[n, 2 * h_ + j] = dn * r
-            direct[n, j] = d * z
-        if not ok:
+            dr_[j] = dh_rec[n, j] if has_rec else ZERO
+        if valid[n] == 0:  # the step did not happen: dh passes through unchanged
+            for j in range(h_):
+                dt[j] = dr_[j]
             for j in range(3 * h_):
-                dgx[n, j] = 0.0
-                dgh[n, j] = 0.0
+                gx[j] = ZERO
+                gh[j] = ZERO
+            continue
+        if has_dy:
+            for j in range(h_):
+                dr_[j] += dy[n, j]
+        for j in range(h_):
+            d = dr_[j]
+            r = gr[j]
+            z = gr[h_ + j]
+            nn = gr[2 * h_ + j]
+            dn = d * (ONE - z) * (ONE - nn * nn)
+            dz = d * (hp[j] - nn) * z * (ONE - z)
+            dr = dn * hnr[j] * r * (ONE - r)
+            gx[j] = dr
+            gx[h_ + j] = dz
+            gx[2 * h_ + j] = dn
+            gh[j] = dr
+            gh[h_ + j] = dz
+            gh[2 * h_ + j] = dn * r
+            dt[j] = d * z
 
 
-@njit(**NJIT_OPTIONS)
-def _rnn_fwd(xg, hg, relu, h_prev, valid, h_out, pre, record):  # pragma: no cover - compiled
+@njit(**_OPTS)
+def _rnn_fwd(xg, hg, bias, relu, h_prev, valid, h_out, pre, record):  # pragma: no cover - compiled
     n_, h_ = h_prev.shape
-    for n in prange(n_):
+    for n in range(n_):
         if valid[n] == 0:
             for j in range(h_):
                 h_out[n, j] = h_prev[n, j]
                 if record:
-                    pre[n, j] = 0.0
+                    pre[n, j] = ZERO
             continue
         for j in range(h_):
-            a = xg[n, j] + hg[n, j]
+            a = xg[n, j] + hg[n, j] + bias[j]
             if relu:
-                h_out[n, j] = a if a > 0 else 0.0 * a
+                h_out[n, j] = a if a > 0 else ZERO * a
             else:
-                h_out[n, j] = math.tanh(a)
+                h_out[n, j] = tanh(a)
             if record:
                 pre[n, j] = a
 
 
-@njit(**NJIT_OPTIONS)
+@njit(**_OPTS)
 def _rnn_bwd(dy, has_dy, dh_rec, has_rec, h_out, relu, valid, dpre, direct, dh_tot):  # pragma: no cover
     n_, h_ = h_out.shape
-    for n in prange(n_):
+    for n in range(n_):
         ok = valid[n] != 0
         for j in range(h_):
-            d = dh_rec[n, j] if has_rec else 0.0
+            d = dh_rec[n, j] if has_rec else ZERO
             if has_dy and ok:
                 d += dy[n, j]
             dh_tot[n, j] = d
             if not ok:
-                dpre[n, j] = 0.0
+                dpre[n, j] = ZERO
                 direct[n, j] = d
                 continue
             h = h_out[n, j]
             if relu:
-                dpre[n, j] = d if h > 0 else 0.0
+                dpre[n, j] = d if h > 0 else ZERO
             else:
-                dpre[n, j] = d * (1.0 - h * h)
-            direct[n, j] = 0.0
+                dpre[n, j] = d * (ONE - h * h)
+            direct[n, j] = ZERO
 
 
 # --- the time loops ----------------------------------------------------------------------------------
@@ -276,8 +340,17 @@ def _valid(valid: np.ndarray | None, t_: int, n: int) -> tuple[np.ndarray, np.nd
     return v, (v == 0)[:, :, None]
 
 
-def lstm_forward(xproj, w_hh, h0, c0, *, w_hr=None, peep=None, valid=None, reverse=False, record=False) -> dict:
-    """The LSTM time loop. xproj (T, N, 4H) = x·W_ihᵀ + b_ih + b_hh; w_hh (4H, H_r) with H_r = P when a
+def _bias(bias, gh: int, dtype) -> np.ndarray:
+    if bias is None:
+        return np.zeros(gh, dtype=dtype)
+    if bias.shape != (gh,) or bias.dtype != dtype:
+        raise ShapeError(f"recurrent kernel: bias must be {dtype} ({gh},), got {bias.dtype}{bias.shape}")
+    return np.ascontiguousarray(bias)
+
+
+def lstm_forward(xproj, w_hh, h0, c0, *, bias=None, w_hr=None, peep=None, valid=None, reverse=False,
+                 record=False) -> dict:  # fmt: skip
+    """The LSTM time loop. xproj (T, N, 4H) = x·W_ihᵀ; bias (4H,) = b_ih + b_hh (added in the gate pass); w_hh (4H, H_r) with H_r = P when a
     projection w_hr (P, H) is given, else H; peep (3, H) [V_i, V_f, V_o] or None; h0 (N, H_r), c0 (N, H);
     valid (T, N) or None. Returns the arrays backward needs: "h" and "c" (T + 1, N, ·) states (see _slots),
     "gates" (T, N, 4H), "tanh_c" (T, N, H), "m" = o ⊙ tanh(c) (T, N, H) when projected, "pre" if `record`."""
@@ -298,11 +371,13 @@ def lstm_forward(xproj, w_hh, h0, c0, *, w_hr=None, peep=None, valid=None, rever
     hg = np.empty((n, gh), dtype=dt)
     d = _dummy(xproj)
     pp = peep if peep is not None else d
+    bias = _bias(bias, gh, dt)
+    w_t = np.ascontiguousarray(w_hh.T)  # h·W_hhᵀ with a contiguous Wᵀ: measured 20% faster per step
     for t in _steps(t_, reverse):
         a, b = _slots(t, reverse)
-        np.matmul(hs[a], w_hh.T, out=hg)
+        np.matmul(hs[a], w_t, out=hg)
         m = ms[t] if ms is not None else hs[b]
-        _lstm_fwd(xproj[t], hg, cs[a], pp, peep is not None, v[t], gates[t], cs[b], tanh_c[t], m,
+        _lstm_fwd(xproj[t], hg, bias, cs[a], pp, peep is not None, v[t], gates[t], cs[b], tanh_c[t], m,
                   pre[t] if record else d, record)  # fmt: skip
         if w_hr is not None:
             np.matmul(m, w_hr.T, out=hs[b])
@@ -369,9 +444,9 @@ def lstm_backward(saved, dy, dh_n, dc_n, w_hh, *, w_hr=None, peep=None, valid=No
     return out
 
 
-def gru_forward(xproj, w_hh, b_hn, h0, *, valid=None, reverse=False, record=False) -> dict:
-    """The GRU time loop. xproj (T, N, 3H) = x·W_ihᵀ + b_ih + (b_hr, b_hz, 0); b_hn (H,) stays inside the
-    reset product. Returns "h" (T + 1, N, H), "gates" (T, N, 3H) (r, z, n), "hn" (T, N, H) = W_hn·h + b_hn,
+def gru_forward(xproj, w_hh, b_hn, h0, *, bias=None, valid=None, reverse=False, record=False) -> dict:
+    """The GRU time loop. xproj (T, N, 3H) = x·W_ihᵀ; bias (3H,) = b_ih + (b_hr, b_hz, 0) (added in the
+    gate pass); b_hn (H,) stays inside the reset product. Returns "h" (T + 1, N, H), "gates" (T, N, 3H) (r, z, n), "hn" (T, N, H) = W_hn·h + b_hn,
     and "pre" if `record`."""
     t_, n, gh = xproj.shape
     h = gh // 3
@@ -385,10 +460,12 @@ def gru_forward(xproj, w_hh, b_hn, h0, *, valid=None, reverse=False, record=Fals
     hs[t_ if reverse else 0] = h0
     hg = np.empty((n, gh), dtype=dt)
     d = _dummy(xproj)
+    bias = _bias(bias, gh, dt)
+    w_t = np.ascontiguousarray(w_hh.T)
     for t in _steps(t_, reverse):
         a, b = _slots(t, reverse)
-        np.matmul(hs[a], w_hh.T, out=hg)
-        _gru_fwd(xproj[t], hg, b_hn, hs[a], v[t], gates[t], hn[t], hs[b], pre[t] if record else d, record)
+        np.matmul(hs[a], w_t, out=hg)
+        _gru_fwd(xproj[t], hg, bias, b_hn, hs[a], v[t], gates[t], hn[t], hs[b], pre[t] if record else d, record)
     out = {"h": hs, "gates": gates, "hn": hn}
     if record:
         out["pre"] = pre
@@ -422,8 +499,8 @@ def gru_backward(saved, dy, dh_n, w_hh, *, valid=None, reverse=False, bptt=0, re
     return out
 
 
-def rnn_forward(xproj, w_hh, h0, *, relu=False, valid=None, reverse=False, record=False) -> dict:
-    """The Elman time loop, h_t = tanh(xproj_t + W_hh·h_{t−1}) (or relu). Returns "h" (T + 1, N, H)
+def rnn_forward(xproj, w_hh, h0, *, bias=None, relu=False, valid=None, reverse=False, record=False) -> dict:
+    """The Elman time loop, h_t = tanh(xproj_t + bias + W_hh·h_{t−1}) (or relu), bias = b_ih + b_hh. Returns "h" (T + 1, N, H)
     and "pre" if `record`."""
     t_, n, h = xproj.shape
     _check_sequence("rnn_forward", xproj, 1, h, w_hh, h0, valid)
@@ -434,10 +511,12 @@ def rnn_forward(xproj, w_hh, h0, *, relu=False, valid=None, reverse=False, recor
     hs[t_ if reverse else 0] = h0
     hg = np.empty((n, h), dtype=dt)
     d = _dummy(xproj)
+    bias = _bias(bias, h, dt)
+    w_t = np.ascontiguousarray(w_hh.T)
     for t in _steps(t_, reverse):
         a, b = _slots(t, reverse)
-        np.matmul(hs[a], w_hh.T, out=hg)
-        _rnn_fwd(xproj[t], hg, relu, hs[a], v[t], hs[b], pre[t] if record else d, record)
+        np.matmul(hs[a], w_t, out=hg)
+        _rnn_fwd(xproj[t], hg, bias, relu, hs[a], v[t], hs[b], pre[t] if record else d, record)
     out = {"h": hs}
     if record:
         out["pre"] = pre

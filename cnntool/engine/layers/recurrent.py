@@ -226,7 +226,7 @@ class Recurrent(Layer):
         return top[0].copy() if len(top) == 1 else xp.concatenate(top, axis=1)
 
     def _biases(self, xp: Any, layer: int, d: int, dtype: Any) -> tuple[Any, Any]:
-        """(bias added to the input projection, b_hn kept inside the GRU's reset product)."""
+        """(bias added to the pre-activations in the gate pass, b_hn kept inside the GRU's reset product)."""
         g, h = GATES[self.cell], self.hidden_size
         if not self.has_bias:
             return xp.zeros(g * h, dtype=dtype), xp.zeros(h, dtype=dtype)
@@ -246,19 +246,21 @@ class Recurrent(Layer):
         t, n, f = inp.shape
         w_ih, w_hh = self.p("weight_ih", layer, d).value, self.p("weight_hh", layer, d).value
         bias, b_hn = self._biases(xp, layer, d, inp.dtype)
-        xproj = (inp.reshape(t * n, f) @ w_ih.T).reshape(t, n, -1)
-        xproj += bias
+        # all steps' input projections in one matmul (the bias is added in the gate pass)
+        xproj = (inp.reshape(t * n, f) @ xp.ascontiguousarray(w_ih.T)).reshape(t, n, -1)
         rev, rec = d == 1, self.record
         h0 = xp.ascontiguousarray(h0)
         if self.cell == "lstm":
             w_hr = self.p("weight_hr", layer, d)
-            run = k.lstm_forward(xproj, w_hh, h0, xp.ascontiguousarray(c0), w_hr=None if w_hr is None else w_hr.value,
-                                 peep=self._peep(xp, layer, d), valid=valid, reverse=rev, record=rec)  # fmt: skip
+            run = k.lstm_forward(xproj, w_hh, h0, xp.ascontiguousarray(c0), bias=bias,
+                                 w_hr=None if w_hr is None else w_hr.value, peep=self._peep(xp, layer, d),
+                                 valid=valid, reverse=rev, record=rec)  # fmt: skip
         elif self.cell == "gru":
             b_hn = b_hn if b_hn is not None else xp.zeros(self.hidden_size, dtype=inp.dtype)
-            run = k.gru_forward(xproj, w_hh, b_hn, h0, valid=valid, reverse=rev, record=rec)
+            run = k.gru_forward(xproj, w_hh, b_hn, h0, bias=bias, valid=valid, reverse=rev, record=rec)
         else:
-            run = k.rnn_forward(xproj, w_hh, h0, relu=self.nonlinearity == "relu", valid=valid, reverse=rev, record=rec)
+            relu = self.nonlinearity == "relu"
+            run = k.rnn_forward(xproj, w_hh, h0, bias=bias, relu=relu, valid=valid, reverse=rev, record=rec)
         hs = run["h"]
         # slot t+1 (forward) or t (reverse) holds the state after step t; see kernels/recurrent.py
         run["h_out"], run["h_in"] = (hs[:-1], hs[1:]) if rev else (hs[1:], hs[:-1])
@@ -366,12 +368,21 @@ class Recurrent(Layer):
             grads = k.rnn_backward(run, dy, dh_n, w_hh.value, relu=relu, valid=valid, reverse=rev, bptt=bptt,
                                    record=rec)  # fmt: skip
             dg_in = dg_hh = grads["dpre"]
+        # Σ_t over all steps at once: dW = Σ_t dG_tᵀ·[x_t | h_{t−1}], one matmul when both sides share dG
         g2_in, g2_hh = dg_in.reshape(t * n, -1), dg_hh.reshape(t * n, -1)
-        self.p("weight_ih", layer, d).grad += g2_in.T @ inp.reshape(t * n, f)
-        w_hh.grad += g2_hh.T @ xp.ascontiguousarray(run["h_in"]).reshape(t * n, -1)
+        x2, h2 = inp.reshape(t * n, f), xp.ascontiguousarray(run["h_in"]).reshape(t * n, -1)
+        if dg_hh is dg_in:
+            both = xp.concatenate([x2, h2], axis=1).T @ g2_in  # (F + H_r, G·H)
+            self.p("weight_ih", layer, d).grad += both[:f].T
+            w_hh.grad += both[f:].T
+        else:
+            self.p("weight_ih", layer, d).grad += (x2.T @ g2_in).T
+            w_hh.grad += (h2.T @ g2_hh).T
         if self.has_bias:
-            self.p("bias_ih", layer, d).grad += g2_in.sum(axis=0)
-            self.p("bias_hh", layer, d).grad += g2_hh.sum(axis=0)
+            ones = xp.ones(t * n, dtype=dg_in.dtype)
+            sum_in = ones @ g2_in
+            self.p("bias_ih", layer, d).grad += sum_in
+            self.p("bias_hh", layer, d).grad += sum_in if dg_hh is dg_in else ones @ g2_hh
         if rec:
             self.grad_trace[(layer, d)] = {
                 key: np.ascontiguousarray(backend_of(grads[key]).to_numpy(grads[key]).transpose(1, 0, 2))
