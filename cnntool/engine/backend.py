@@ -18,6 +18,7 @@ duration only. Importing the engine changes nothing in the process.
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -168,14 +169,19 @@ def resolve_dtype(dtype: object = None) -> np.dtype:
 
 _scope = threading.local()
 _controller: Any = None
+_modules_seen = 0
 
 
 def _blas_controller() -> Any:
-    global _controller
-    if _controller is None:
+    """threadpoolctl's view of the loaded BLAS libraries, rebuilt when modules were imported since:
+    a BLAS loaded later (numba loads scipy's own OpenBLAS when scipy is installed) would otherwise
+    escape the limit. Counting sys.modules is O(1); the rebuild (milliseconds) happens rarely."""
+    global _controller, _modules_seen
+    if _controller is None or len(sys.modules) != _modules_seen:
         from threadpoolctl import ThreadpoolController
 
         _controller = ThreadpoolController()
+        _modules_seen = len(sys.modules)
     return _controller
 
 
