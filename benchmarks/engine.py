@@ -294,7 +294,9 @@ def main() -> None:
     parser.add_argument("--lib", default="cnntool")
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--reps", type=int, default=5)
-    parser.add_argument("--only", default="", help="comma-separated rows: lenet, lenet-infer, lstm, gru, extras")
+    parser.add_argument(
+        "--only", default="", help="comma-separated rows: lenet, lenet-infer, lstm, gru, extras"
+    )
     parser.add_argument(
         "--runs",
         type=int,

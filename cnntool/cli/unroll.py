@@ -36,10 +36,16 @@ def unroll(
     ] = None,
     steps: Annotated[
         int | None,
-        typer.Option("--steps", help="Time steps of the random sequence when neither --sequence nor the spec says (3).",
-                     show_default=False),  # fmt: skip
+        typer.Option(
+            "--steps",
+            help="Time steps of the random sequence when neither --sequence nor the spec says (3).",
+            show_default=False,
+        ),  # fmt: skip
     ] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the initial weights (PyTorch's init) and the random sequence.")] = 0,
+    seed: Annotated[
+        int,
+        typer.Option("--seed", help="Seed of the initial weights (PyTorch's init) and the random sequence."),
+    ] = 0,
     weights: Annotated[
         str | None,
         typer.Option(
@@ -58,11 +64,20 @@ def unroll(
             show_default=False,
         ),
     ] = None,
-    h0: Annotated[str | None, typer.Option("--h0", help="Initial hidden state, e.g. '0.5 -0.5' (default zeros).", show_default=False)] = None,
-    c0: Annotated[str | None, typer.Option("--c0", help="Initial LSTM cell state (default zeros).", show_default=False)] = None,
+    h0: Annotated[
+        str | None,
+        typer.Option(
+            "--h0", help="Initial hidden state, e.g. '0.5 -0.5' (default zeros).", show_default=False
+        ),
+    ] = None,
+    c0: Annotated[
+        str | None, typer.Option("--c0", help="Initial LSTM cell state (default zeros).", show_default=False)
+    ] = None,
     grad: Annotated[
         bool,
-        typer.Option("--grad", help="Also backpropagate through time L = Σ h_T: dL/dh_t and its norm at every step."),
+        typer.Option(
+            "--grad", help="Also backpropagate through time L = Σ h_T: dL/dh_t and its norm at every step."
+        ),
     ] = False,
     decimals: Annotated[int, typer.Option("--decimals", help="Digits after the point in the tables.")] = 4,
     json_out: JsonOpt = False,

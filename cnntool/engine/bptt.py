@@ -41,7 +41,9 @@ def hidden_grad_norms(
     if not indices:
         raise InputError("hidden_grad_norms: the model has no recurrent layer (rnn, gru, lstm)")
     if not -len(indices) <= recurrent < len(indices):
-        raise InputError(f"hidden_grad_norms: recurrent={recurrent}, but the model has {len(indices)} recurrent layer(s)")
+        raise InputError(
+            f"hidden_grad_norms: recurrent={recurrent}, but the model has {len(indices)} recurrent layer(s)"
+        )
     rec = model.layers[indices[recurrent]]
     if not -rec.num_layers <= layer < rec.num_layers or direction not in range(rec.directions):
         raise InputError(

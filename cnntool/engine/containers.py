@@ -265,7 +265,9 @@ class Model(Sequential):
             )
         return value
 
-    def _sequence_call(self, state: Any, lengths: Any, return_state: bool) -> dict[int, dict[str, Any]] | None:
+    def _sequence_call(
+        self, state: Any, lengths: Any, return_state: bool
+    ) -> dict[int, dict[str, Any]] | None:
         if state is None and lengths is None and not return_state:
             return None
         indices = self._recurrent_indices()

@@ -65,7 +65,9 @@ class Optimizer:
             st.clear()
             prefix = p.name + "."
             backend = backend_of(p.value)
-            st |= {k[len(prefix) :]: backend.asarray(v).copy() for k, v in state.items() if k.startswith(prefix)}
+            st |= {
+                k[len(prefix) :]: backend.asarray(v).copy() for k, v in state.items() if k.startswith(prefix)
+            }
 
 
 class SGD(Optimizer):

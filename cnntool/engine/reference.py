@@ -187,7 +187,9 @@ def _mask(valid, t_, n):
     return np.ones((t_, n), dtype=bool) if valid is None else np.asarray(valid).astype(bool)
 
 
-def lstm_forward(xproj, w_hh, h0, c0, *, bias=None, w_hr=None, peep=None, valid=None, reverse=False, record=False):
+def lstm_forward(
+    xproj, w_hh, h0, c0, *, bias=None, w_hr=None, peep=None, valid=None, reverse=False, record=False
+):
     """Twin of `kernels.recurrent.lstm_forward`: the equations step by step, rows that skip a step
     keep their state."""
     t_, n, gh = xproj.shape
@@ -283,7 +285,11 @@ def gru_forward(xproj, w_hh, b_hn, h0, *, bias=None, valid=None, reverse=False, 
     h = gh // 3
     ok = _mask(valid, t_, n)
     hs = np.zeros((t_ + 1, n, h), xproj.dtype)
-    gates, hns, pres = np.zeros((t_, n, gh), xproj.dtype), np.zeros((t_, n, h), xproj.dtype), np.zeros((t_, n, gh), xproj.dtype)
+    gates, hns, pres = (
+        np.zeros((t_, n, gh), xproj.dtype),
+        np.zeros((t_, n, h), xproj.dtype),
+        np.zeros((t_, n, gh), xproj.dtype),
+    )
     hs[t_ if reverse else 0] = h0
     for t in _order(t_, reverse):
         a, b = (t + 1, t) if reverse else (t, t + 1)

@@ -133,7 +133,7 @@ class UnrollReport:
 
 
 def parse_vector(text: str, what: str) -> list[float]:
-    """"1 0 -0.5" or "1, 0, 1/2" → floats; CnnToolError naming `what` and the bad token."""
+    """ "1 0 -0.5" or "1, 0, 1/2" → floats; CnnToolError naming `what` and the bad token."""
     tokens = text.replace(",", " ").split()
     if not tokens:
         raise CnnToolError(f"{what}: no numbers given")
@@ -147,7 +147,7 @@ def parse_vector(text: str, what: str) -> list[float]:
 
 
 def parse_sequence(text: str) -> list[list[float]]:
-    """"1 0 0; 0 1 0" → one row of features per time step (rows split by ';' or new lines)."""
+    """ "1 0 0; 0 1 0" → one row of features per time step (rows split by ';' or new lines)."""
     rows = [row for row in text.replace("\n", ";").split(";") if row.strip()]
     if not rows:
         raise CnnToolError("sequence: no time steps given (rows of numbers separated by ';')")
@@ -155,7 +155,7 @@ def parse_sequence(text: str) -> list[list[float]]:
 
 
 def parse_setting(text: str) -> tuple[str, list[float]]:
-    """"weight_hh_l0=1.5" → ("weight_hh_l0", [1.5]); several numbers fill the array in order."""
+    """ "weight_hh_l0=1.5" → ("weight_hh_l0", [1.5]); several numbers fill the array in order."""
     name, sep, values = text.partition("=")
     if not sep or not name.strip():
         raise CnnToolError(f"'{text}': write a parameter setting as NAME=VALUES, e.g. weight_hh_l0=1.5")
@@ -183,7 +183,9 @@ def _cell_spec(spec: str, rows: int | None) -> tuple[Any, Any, int, int]:
     elif len(shape) == 2:
         steps, features = shape
         if rows is not None and rows != steps:
-            raise CnnToolError(f"the spec's input is {shape_text(shape)} ({steps} steps) but the sequence has {rows}")
+            raise CnnToolError(
+                f"the spec's input is {shape_text(shape)} ({steps} steps) but the sequence has {rows}"
+            )
     else:
         raise CnnToolError(f"unroll needs a feature count (3) or T×F (5x3) input, not {shape_text(shape)}")
     if not 1 <= steps <= MAX_STEPS:
@@ -196,7 +198,9 @@ def _cell_spec(spec: str, rows: int | None) -> tuple[Any, Any, int, int]:
             f"(this one has {hyper.hidden_size}); try '{features} | {layers[0].kind} 2'"
         )
     if features > MAX_FEATURES:
-        raise CnnToolError(f"unroll prints every input feature, so at most {MAX_FEATURES} per step (got {features})")
+        raise CnnToolError(
+            f"unroll prints every input feature, so at most {MAX_FEATURES} per step (got {features})"
+        )
     return net, hyper, steps, features
 
 
@@ -207,9 +211,13 @@ def _load_weights(model: Any, path: str | Path) -> None:
 
     checkpoint = read(Path(str(path).removeprefix("@")))
     saved = load_spec(checkpoint.spec, files=False)
-    index = next((i for i, node in enumerate(saved.layers) if getattr(node, "kind", "") in RECURRENT_KINDS), None)
+    index = next(
+        (i for i, node in enumerate(saved.layers) if getattr(node, "kind", "") in RECURRENT_KINDS), None
+    )
     if index is None:
-        raise CnnToolError(f"{checkpoint.path}: the saved model ({checkpoint.spec}) has no top-level rnn, gru or lstm")
+        raise CnnToolError(
+            f"{checkpoint.path}: the saved model ({checkpoint.spec}) has no top-level rnn, gru or lstm"
+        )
     prefix = f"{index}."
     state = {"0." + k[len(prefix) :]: v for k, v in checkpoint.state.items() if k.startswith(prefix)}
     model.load_state_dict(state, source=f"{checkpoint.path} (layer {index + 1})")
@@ -279,7 +287,9 @@ def unroll(
     else:
         for i, row in enumerate(sequence):
             if len(row) != f_:
-                raise CnnToolError(f"sequence step {i + 1} has {len(row)} numbers, but the cell takes {f_} features")
+                raise CnnToolError(
+                    f"sequence step {i + 1} has {len(row)} numbers, but the cell takes {f_} features"
+                )
         x = np.asarray(sequence, dtype=np.float64)[None]
     layer = model.layers[0]
     count = layer.num_layers * layer.directions
@@ -345,7 +355,9 @@ def _run(layer: Any, key: tuple[int, int], grad: bool) -> Run:
     steps = []
     for t in order:
         gates = tuple(
-            Gate(name, _vec(tr["pre"][0, t, k * h : (k + 1) * h]), _vec(tr["gates"][0, t, k * h : (k + 1) * h]))
+            Gate(
+                name, _vec(tr["pre"][0, t, k * h : (k + 1) * h]), _vec(tr["gates"][0, t, k * h : (k + 1) * h])
+            )
             for k, name in enumerate(names)
         )
         dh = g["dh"][0, t] if "dh" in g else None

@@ -196,7 +196,13 @@ LAYERS: tuple[LayerDef, ...] = (
         (
             Opt("num_embeddings", "count", aliases=("vocab",)),
             Opt("embedding_dim", "count", aliases=("dim",)),
-            Opt("padding_idx", "int0", None, aliases=("pad",), help="this id maps to zeros and gets no gradient"),
+            Opt(
+                "padding_idx",
+                "int0",
+                None,
+                aliases=("pad",),
+                help="this id maps to zeros and gets no gradient",
+            ),
             _TRAIN,
         ),
         "token ids (a length-T vector) → T×dim vectors",
@@ -211,7 +217,9 @@ LAYERS: tuple[LayerDef, ...] = (
         "lstm",
         "long short-term memory (gates i, f, g, o)",
         Opt("proj_size", "int0", 0, help="LSTM projection size"),
-        Opt("peephole", "bool", False, help="i and f see c_{t-1}, o sees c_t (diagonal V's; no PyTorch twin)"),
+        Opt(
+            "peephole", "bool", False, help="i and f see c_{t-1}, o sees c_t (diagonal V's; no PyTorch twin)"
+        ),
     ),
     LayerDef(
         "upsample",

@@ -28,7 +28,9 @@ def _num(value: float, decimals: int) -> str:
     return f"{value:.{decimals}f}"
 
 
-def _row(table: Table, label: str, values: Sequence[float] | None, width: int, decimals: int, style: str = "") -> None:
+def _row(
+    table: Table, label: str, values: Sequence[float] | None, width: int, decimals: int, style: str = ""
+) -> None:
     if values is None:
         return
     cells = [_num(v, decimals) for v in values] + [""] * (width - len(values))
@@ -85,7 +87,8 @@ def render_unroll(report: UnrollReport, decimals: int = 4) -> RenderableType:
     extras = [w for w, on in (("bidirectional", report.bidirectional), ("peephole", report.peephole)) if on]
     head = (
         f"{report.cell.upper()} cell, {report.input_size} inputs → {report.hidden_size} hidden units{proj}, "
-        f"{report.steps} steps" + (f", {report.layers} layers" if report.layers > 1 else "")
+        f"{report.steps} steps"
+        + (f", {report.layers} layers" if report.layers > 1 else "")
         + (f" ({', '.join(extras)})" if extras else "")
     )
     parts.append(Text(head, style="bold"))

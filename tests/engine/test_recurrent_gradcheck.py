@@ -19,7 +19,10 @@ CONFIGS = {
     "rnn_relu": ("rnn", {"nonlinearity": "relu"}),
     "rnn_nobias_2layers": ("rnn", {"bias": False, "num_layers": 2}),
     "gru": ("gru", {}),
-    "gru_bidirectional_2layers_last": ("gru", {"bidirectional": True, "num_layers": 2, "return_sequences": False}),
+    "gru_bidirectional_2layers_last": (
+        "gru",
+        {"bidirectional": True, "num_layers": 2, "return_sequences": False},
+    ),
     "lstm": ("lstm", {}),
     "lstm_bidirectional_2layers": ("lstm", {"bidirectional": True, "num_layers": 2}),
     "lstm_proj_bidirectional_2layers": ("lstm", {"proj_size": 2, "num_layers": 2, "bidirectional": True}),

@@ -33,19 +33,29 @@ def _same(a: dict, b: dict, tol: float) -> None:
 def test_lstm_loops_match_the_reference(reverse, masked, proj, peep, bptt, rng):
     hr = proj or H
     xproj, bias = rng.standard_normal((T, N, 4 * H)), rng.standard_normal(4 * H)
-    w_hh, h0, c0 = rng.standard_normal((4 * H, hr)) * 0.6, rng.standard_normal((N, hr)), rng.standard_normal((N, H))
+    w_hh, h0, c0 = (
+        rng.standard_normal((4 * H, hr)) * 0.6,
+        rng.standard_normal((N, hr)),
+        rng.standard_normal((N, H)),
+    )
     kw = {"w_hr": rng.standard_normal((P, H)) if proj else None, "peep": rng.standard_normal((3, H)) if peep else None,
           "valid": _valid(masked), "reverse": reverse}  # fmt: skip
     a = fast.lstm_forward(xproj, w_hh, h0, c0, bias=bias, record=True, **kw)
     b = ref.lstm_forward(xproj, w_hh, h0, c0, bias=bias, record=True, **kw)
     _same(a, b, 1e-12)
-    dy, dh_n, dc_n = rng.standard_normal((T, N, hr)), rng.standard_normal((N, hr)), rng.standard_normal((N, H))
+    dy, dh_n, dc_n = (
+        rng.standard_normal((T, N, hr)),
+        rng.standard_normal((N, hr)),
+        rng.standard_normal((N, H)),
+    )
     ga = fast.lstm_backward(a, dy, dh_n, dc_n, w_hh, bptt=bptt, record=True, **kw)
     gb = ref.lstm_backward(b, dy, dh_n, dc_n, w_hh, bptt=bptt, record=True, **kw)
     _same(ga, gb, 1e-12)
 
 
-@pytest.mark.parametrize(("reverse", "masked", "bptt"), list(itertools.product([False, True], [False, True], [0, 3])))
+@pytest.mark.parametrize(
+    ("reverse", "masked", "bptt"), list(itertools.product([False, True], [False, True], [0, 3]))
+)
 def test_gru_loops_match_the_reference(reverse, masked, bptt, rng):
     xproj, bias, b_hn = rng.standard_normal((T, N, 3 * H)), rng.standard_normal(3 * H), rng.standard_normal(H)
     w_hh, h0 = rng.standard_normal((3 * H, H)) * 0.6, rng.standard_normal((N, H))
@@ -62,7 +72,8 @@ def test_gru_loops_match_the_reference(reverse, masked, bptt, rng):
 
 
 @pytest.mark.parametrize(
-    ("reverse", "masked", "relu", "bptt"), list(itertools.product([False, True], [False, True], [False, True], [0, 1]))
+    ("reverse", "masked", "relu", "bptt"),
+    list(itertools.product([False, True], [False, True], [False, True], [0, 1])),
 )
 def test_rnn_loops_match_the_reference(reverse, masked, relu, bptt, rng):
     xproj, bias, w_hh, h0 = (rng.standard_normal(s) for s in ((T, N, H), (H,), (H, H), (N, H)))
@@ -84,7 +95,9 @@ def test_float32_gates_are_within_the_rational_tanh_error(rng):
     w_hh = (0.5 * rng.standard_normal((4 * H, H))).astype(np.float32)
     h0, c0 = np.zeros((N, H), np.float32), np.zeros((N, H), np.float32)
     a = fast.lstm_forward(xproj, w_hh, h0, c0)
-    b = ref.lstm_forward(xproj.astype(np.float64), w_hh.astype(np.float64), h0.astype(np.float64), c0.astype(np.float64))
+    b = ref.lstm_forward(
+        xproj.astype(np.float64), w_hh.astype(np.float64), h0.astype(np.float64), c0.astype(np.float64)
+    )
     assert a["gates"].dtype == np.float32
     for key in ("gates", "c", "h"):
         assert np.abs(a[key] - b[key]).max() < 2e-6, key

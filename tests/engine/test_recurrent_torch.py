@@ -128,7 +128,9 @@ def test_packed_variable_length_batches_match_torch(name, torch, rng):
     model.input_grad = True
     out, final = model.forward(x, lengths=lengths, return_state=True)
     xt = torch.tensor(x, requires_grad=True)
-    packed = torch.nn.utils.rnn.pack_padded_sequence(xt, torch.tensor(lengths), batch_first=True, enforce_sorted=False)
+    packed = torch.nn.utils.rnn.pack_padded_sequence(
+        xt, torch.tensor(lengths), batch_first=True, enforce_sorted=False
+    )
     tpacked, tfinal = tmod(packed)
     tout, _ = torch.nn.utils.rnn.pad_packed_sequence(tpacked, batch_first=True, total_length=STEPS)
     _close(out, tout, 1e-12, "padded output")
@@ -167,7 +169,9 @@ def test_truncated_bptt_equals_detaching_the_state_every_k_steps(torch, rng):
     tout = dense(torch.cat(outs, dim=1))
     torch.nn.functional.mse_loss(tout, torch.tensor(y)).backward()
     _close(out, tout, 1e-12, "output")
-    named = {f"0.{n}": p for n, p in lstm.named_parameters()} | {f"1.{n}": p for n, p in dense.named_parameters()}
+    named = {f"0.{n}": p for n, p in lstm.named_parameters()} | {
+        f"1.{n}": p for n, p in dense.named_parameters()
+    }
     for p in model.parameters():
         _close(p.grad, named[p.name].grad, 1e-12, f"truncated gradient of {p.name}")
 
@@ -241,5 +245,9 @@ def test_the_exported_module_loads_the_state_dict_strictly(torch, rng):
                  "6x4 | rnn 3 nonlinearity=relu bidirectional"):  # fmt: skip
         model = build(spec, dtype="float64", seed=3)
         module = to_torch(model)  # load_state_dict(strict=True) inside
-        x = rng.integers(0, 12, (2, 9)) if "embedding" in spec else rng.standard_normal((2, *model.input_shape))
+        x = (
+            rng.integers(0, 12, (2, 9))
+            if "embedding" in spec
+            else rng.standard_normal((2, *model.input_shape))
+        )
         _close(model.forward(x), module(torch.tensor(x)), 1e-12, spec)

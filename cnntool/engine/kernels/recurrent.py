@@ -87,7 +87,9 @@ def _sigmoid_impl(x):
 
 
 @njit(**_OPTS)
-def _lstm_fwd(xg, hg, bias, c_prev, peep, has_peep, valid, gates, c_out, tanh_c, m_out, pre, record):  # pragma: no cover
+def _lstm_fwd(
+    xg, hg, bias, c_prev, peep, has_peep, valid, gates, c_out, tanh_c, m_out, pre, record
+):  # pragma: no cover
     n_, h_ = c_prev.shape
     for n in range(n_):
         xr, hr, gr, cp, co, tr, mr = xg[n], hg[n], gates[n], c_prev[n], c_out[n], tanh_c[n], m_out[n]
@@ -220,7 +222,9 @@ def _gru_fwd(xg, hg, bias, b_hn, h_prev, valid, gates, hn, h_out, pre, record): 
 
 
 @njit(**_OPTS)
-def _gru_bwd(dy, has_dy, dh_rec, has_rec, gates, hn, h_prev, valid, dgx, dgh, direct, dh_tot):  # pragma: no cover
+def _gru_bwd(
+    dy, has_dy, dh_rec, has_rec, gates, hn, h_prev, valid, dgx, dgh, direct, dh_tot
+):  # pragma: no cover
     n_, h_ = h_prev.shape
     for n in range(n_):
         dt, dr_, gr, hnr, hp, gx, gh = direct[n], dh_tot[n], gates[n], hn[n], h_prev[n], dgx[n], dgh[n]
@@ -320,12 +324,16 @@ def _cut(t: int, t_: int, bptt: int, reverse: bool) -> bool:
     return (t % bptt == 0 and t > 0) if not reverse else ((t + 1) % bptt == 0 and t + 1 < t_)
 
 
-def _check_sequence(name: str, xproj: np.ndarray, gates: int, hidden: int, w_hh: np.ndarray, h0, valid) -> None:
+def _check_sequence(
+    name: str, xproj: np.ndarray, gates: int, hidden: int, w_hh: np.ndarray, h0, valid
+) -> None:
     t_, n, gh = xproj.shape
     if gh != gates * hidden or not xproj.flags.c_contiguous:
         raise ShapeError(f"{name}: xproj must be C-contiguous (T, N, {gates * hidden}), got {xproj.shape}")
     if w_hh.shape[0] != gh or w_hh.dtype != xproj.dtype:
-        raise ShapeError(f"{name}: w_hh {w_hh.dtype}{w_hh.shape} does not fit xproj {xproj.dtype}{xproj.shape}")
+        raise ShapeError(
+            f"{name}: w_hh {w_hh.dtype}{w_hh.shape} does not fit xproj {xproj.dtype}{xproj.shape}"
+        )
     if h0.shape != (n, w_hh.shape[1]) or h0.dtype != xproj.dtype:
         raise ShapeError(f"{name}: h0 {h0.dtype}{h0.shape}, expected ({n}, {w_hh.shape[1]}) {xproj.dtype}")
     if valid is not None and valid.shape != (t_, n):
@@ -465,7 +473,9 @@ def gru_forward(xproj, w_hh, b_hn, h0, *, bias=None, valid=None, reverse=False, 
     for t in _steps(t_, reverse):
         a, b = _slots(t, reverse)
         np.matmul(hs[a], w_t, out=hg)
-        _gru_fwd(xproj[t], hg, bias, b_hn, hs[a], v[t], gates[t], hn[t], hs[b], pre[t] if record else d, record)
+        _gru_fwd(
+            xproj[t], hg, bias, b_hn, hs[a], v[t], gates[t], hn[t], hs[b], pre[t] if record else d, record
+        )
     out = {"h": hs, "gates": gates, "hn": hn}
     if record:
         out["pre"] = pre
@@ -523,7 +533,9 @@ def rnn_forward(xproj, w_hh, h0, *, bias=None, relu=False, valid=None, reverse=F
     return out
 
 
-def rnn_backward(saved, dy, dh_n, w_hh, *, relu=False, valid=None, reverse=False, bptt=0, record=False) -> dict:
+def rnn_backward(
+    saved, dy, dh_n, w_hh, *, relu=False, valid=None, reverse=False, bptt=0, record=False
+) -> dict:
     """Backward through time of `rnn_forward`: "dpre" (T, N, H), "dh0", and "dh" with `record`."""
     hs = saved["h"]
     t_, n, h = hs.shape[0] - 1, hs.shape[1], hs.shape[2]

@@ -242,7 +242,9 @@ class Recurrent(Layer):
             return None
         return xp.stack([self.p(name, layer, d).value for name in PEEPHOLES])
 
-    def _run_direction(self, k: Any, xp: Any, inp: Any, layer: int, d: int, h0: Any, c0: Any, valid: Any) -> dict:
+    def _run_direction(
+        self, k: Any, xp: Any, inp: Any, layer: int, d: int, h0: Any, c0: Any, valid: Any
+    ) -> dict:
         t, n, f = inp.shape
         w_ih, w_hh = self.p("weight_ih", layer, d).value, self.p("weight_hh", layer, d).value
         bias, b_hn = self._biases(xp, layer, d, inp.dtype)
@@ -302,8 +304,16 @@ class Recurrent(Layer):
         dc_n = [None] * ld_count
         if dstate is not None:
             dh_all, dc_all = dstate if self.cell == "lstm" else (dstate, None)
-            dh_n = [xp.asarray(dh_all[i], dtype=dout.dtype) for i in range(ld_count)] if dh_all is not None else dh_n
-            dc_n = [xp.asarray(dc_all[i], dtype=dout.dtype) for i in range(ld_count)] if dc_all is not None else dc_n
+            dh_n = (
+                [xp.asarray(dh_all[i], dtype=dout.dtype) for i in range(ld_count)]
+                if dh_all is not None
+                else dh_n
+            )
+            dc_n = (
+                [xp.asarray(dc_all[i], dtype=dout.dtype) for i in range(ld_count)]
+                if dc_all is not None
+                else dc_n
+            )
         if self.return_sequences:
             dy = xp.ascontiguousarray(dout.transpose(1, 0, 2))  # (T, N, D·H_out)
         else:
@@ -324,7 +334,9 @@ class Recurrent(Layer):
                 dyd = None
                 if dy is not None:
                     dyd = dy if dirs == 1 else xp.ascontiguousarray(dy[:, :, d * hout : (d + 1) * hout])
-                dg_in, grads = self._backward_direction(k, xp, inp, run, layer, d, dyd, dh_n[ld], dc_n[ld], valid)
+                dg_in, grads = self._backward_direction(
+                    k, xp, inp, run, layer, d, dyd, dh_n[ld], dc_n[ld], valid
+                )
                 dh0[ld], dc0[ld] = grads.get("dh0"), grads.get("dc0")
                 if need_dx:
                     w_ih = self.p("weight_ih", layer, d).value
@@ -340,7 +352,17 @@ class Recurrent(Layer):
         return xp.ascontiguousarray(dinp.transpose(1, 0, 2))
 
     def _backward_direction(
-        self, k: Any, xp: Any, inp: Any, run: dict, layer: int, d: int, dy: Any, dh_n: Any, dc_n: Any, valid: Any
+        self,
+        k: Any,
+        xp: Any,
+        inp: Any,
+        run: dict,
+        layer: int,
+        d: int,
+        dy: Any,
+        dh_n: Any,
+        dc_n: Any,
+        valid: Any,
     ) -> tuple[Any, dict]:
         """The time loop backward for one (layer, direction); accumulates its weight gradients and returns
         (dL/d(input-side pre-activations) (T, N, G·H), the loop's results)."""
