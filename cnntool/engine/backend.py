@@ -52,6 +52,9 @@ class Kernels:
     gru_backward: Callable[..., Any]
     rnn_forward: Callable[..., Any]
     rnn_backward: Callable[..., Any]
+    # large all-steps matmuls, split by rows over threads (kernels/gemm.py)
+    matmul: Callable[..., Any]
+    matmul_tn: Callable[..., Any]
 
 
 @dataclass(eq=False)
@@ -92,7 +95,7 @@ class Backend:
 
 
 def _numba_kernels() -> Kernels:
-    from cnntool.engine.kernels import act, conv, norm, pool, recurrent
+    from cnntool.engine.kernels import act, conv, gemm, norm, pool, recurrent
 
     return Kernels(
         im2col=conv.im2col,
@@ -111,6 +114,8 @@ def _numba_kernels() -> Kernels:
         gru_backward=recurrent.gru_backward,
         rnn_forward=recurrent.rnn_forward,
         rnn_backward=recurrent.rnn_backward,
+        matmul=gemm.matmul,
+        matmul_tn=gemm.matmul_tn,
     )
 
 

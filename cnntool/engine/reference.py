@@ -378,3 +378,13 @@ def rnn_backward(saved, dy, dh_n, w_hh, *, relu=False, valid=None, reverse=False
     if not record:
         del out["dh"]
     return out
+
+
+def matmul(a, b):
+    """Twin of `kernels.gemm.matmul`."""
+    return a @ b
+
+
+def matmul_tn(a, b):
+    """Twin of `kernels.gemm.matmul_tn`: aᵀ·b."""
+    return a.T @ b

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from cnntool.engine import reference as ref
+from cnntool.engine.kernels import cells, chunks, gemm
 from cnntool.engine.kernels import recurrent as fast
 
 T, N, H, P = 6, 4, 5, 3
@@ -109,7 +110,7 @@ def test_the_float32_tanh_is_accurate_everywhere():
     @njit(cache=False)
     def tanh32(x, out):
         for i in range(x.size):
-            out[i] = fast.tanh(x[i])
+            out[i] = cells.tanh(x[i])
 
     x = np.linspace(-30, 30, 200_001).astype(np.float32)
     out = np.empty_like(x)
@@ -150,3 +151,54 @@ def test_bad_arrays_are_refused():
         fast.gru_forward(np.zeros((2, 3, 6)), np.zeros((6, 2)), np.zeros(2), np.zeros((4, 2)))
     with pytest.raises(ShapeError, match="valid must be"):
         fast.rnn_forward(np.zeros((2, 3, 2)), np.zeros((2, 2)), np.zeros((3, 2)), valid=np.ones((3, 3)))
+
+
+@pytest.mark.parametrize("cell", ["lstm", "lstm_proj", "gru", "rnn"])
+def test_batch_chunks_in_threads_give_the_same_numbers(cell, monkeypatch, rng):
+    """With several threads the batch is cut into row chunks, each running the whole time loop."""
+    monkeypatch.setattr(chunks, "CHUNK_THREADS", 3)
+    n = 3 * fast.MIN_ROWS_PER_CHUNK + 2  # three chunks of 16–17 rows
+    valid = (np.arange(T)[:, None] < rng.integers(1, T + 1, n)[None, :]).astype(np.uint8)
+    kw = {"valid": valid, "reverse": True}
+    if cell.startswith("lstm"):
+        proj = P if cell == "lstm_proj" else 0
+        hr = proj or H
+        args = (rng.standard_normal((T, n, 4 * H)), rng.standard_normal((4 * H, hr)) * 0.5,
+                rng.standard_normal((n, hr)), rng.standard_normal((n, H)))  # fmt: skip
+        kw |= {"w_hr": rng.standard_normal((P, H)) if proj else None, "peep": rng.standard_normal((3, H))}
+        a, b = fast.lstm_forward(*args, record=True, **kw), ref.lstm_forward(*args, record=True, **kw)
+        back = (rng.standard_normal((T, n, hr)), rng.standard_normal((n, hr)), None, args[1])
+        ga = fast.lstm_backward(a, *back, bptt=2, record=True, **kw)
+        gb = ref.lstm_backward(b, *back, bptt=2, record=True, **kw)
+    elif cell == "gru":
+        args = (rng.standard_normal((T, n, 3 * H)), rng.standard_normal((3 * H, H)), rng.standard_normal(H),
+                rng.standard_normal((n, H)))  # fmt: skip
+        a, b = fast.gru_forward(*args, record=True, **kw), ref.gru_forward(*args, record=True, **kw)
+        back = (rng.standard_normal((T, n, H)), rng.standard_normal((n, H)), args[1])
+        ga, gb = (
+            fast.gru_backward(a, *back, bptt=2, record=True, **kw),
+            ref.gru_backward(b, *back, bptt=2, record=True, **kw),
+        )
+    else:
+        args = (rng.standard_normal((T, n, H)), rng.standard_normal((H, H)), rng.standard_normal((n, H)))
+        a, b = fast.rnn_forward(*args, record=True, **kw), ref.rnn_forward(*args, record=True, **kw)
+        back = (rng.standard_normal((T, n, H)), None, args[1])
+        ga, gb = (
+            fast.rnn_backward(a, *back, bptt=2, record=True, **kw),
+            ref.rnn_backward(b, *back, bptt=2, record=True, **kw),
+        )
+    _same(a, b, 1e-12)
+    _same(ga, gb, 1e-12)
+
+
+def test_split_matmuls_equal_numpys(monkeypatch, rng):
+    monkeypatch.setattr(chunks, "CHUNK_THREADS", 3)
+    a, b, c = rng.standard_normal((1601, 7)), rng.standard_normal((7, 5)), rng.standard_normal((1601, 4))
+    np.testing.assert_allclose(gemm.matmul(a, b), a @ b, rtol=1e-12)
+    np.testing.assert_allclose(gemm.matmul_tn(a, c), a.T @ c, rtol=1e-12)
+    np.testing.assert_allclose(ref.matmul_tn(a, c), a.T @ c, rtol=1e-12)
+    seen = []
+    chunks.in_chunks(1601, lambda n0, n1: seen.append((n0, n1)), gemm.MIN_ROWS)
+    assert sorted(seen) == [(0, 533), (533, 1067), (1067, 1601)]
+    monkeypatch.setattr(chunks, "CHUNK_THREADS", 1)
+    assert chunks.in_chunks(5000, lambda n0, n1: (n0, n1), 1) == [(0, 5000)]

@@ -249,7 +249,7 @@ class Recurrent(Layer):
         w_ih, w_hh = self.p("weight_ih", layer, d).value, self.p("weight_hh", layer, d).value
         bias, b_hn = self._biases(xp, layer, d, inp.dtype)
         # all steps' input projections in one matmul (the bias is added in the gate pass)
-        xproj = (inp.reshape(t * n, f) @ xp.ascontiguousarray(w_ih.T)).reshape(t, n, -1)
+        xproj = k.matmul(inp.reshape(t * n, f), xp.ascontiguousarray(w_ih.T)).reshape(t, n, -1)
         rev, rec = d == 1, self.record
         h0 = xp.ascontiguousarray(h0)
         if self.cell == "lstm":
@@ -340,7 +340,7 @@ class Recurrent(Layer):
                 dh0[ld], dc0[ld] = grads.get("dh0"), grads.get("dc0")
                 if need_dx:
                     w_ih = self.p("weight_ih", layer, d).value
-                    part = (dg_in.reshape(t * n, -1) @ w_ih).reshape(t, n, -1)
+                    part = k.matmul(dg_in.reshape(t * n, -1), w_ih).reshape(t, n, -1)
                     dinp = part if dinp is None else dinp + part
             if layer > 0:
                 mask = masks[layer - 1]
@@ -394,12 +394,12 @@ class Recurrent(Layer):
         g2_in, g2_hh = dg_in.reshape(t * n, -1), dg_hh.reshape(t * n, -1)
         x2, h2 = inp.reshape(t * n, f), xp.ascontiguousarray(run["h_in"]).reshape(t * n, -1)
         if dg_hh is dg_in:
-            both = xp.concatenate([x2, h2], axis=1).T @ g2_in  # (F + H_r, G·H)
+            both = k.matmul_tn(xp.concatenate([x2, h2], axis=1), g2_in)  # (F + H_r, G·H)
             self.p("weight_ih", layer, d).grad += both[:f].T
             w_hh.grad += both[f:].T
         else:
-            self.p("weight_ih", layer, d).grad += (x2.T @ g2_in).T
-            w_hh.grad += (h2.T @ g2_hh).T
+            self.p("weight_ih", layer, d).grad += k.matmul_tn(x2, g2_in).T
+            w_hh.grad += k.matmul_tn(h2, g2_hh).T
         if self.has_bias:
             ones = xp.ones(t * n, dtype=dg_in.dtype)
             sum_in = ones @ g2_in
