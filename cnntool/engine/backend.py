@@ -3,7 +3,7 @@
 A layer never imports numpy's kernels or a GPU library itself. At call time it asks
 `backend_of(x)` for the backend that owns its input, and uses that backend's `xp` (the
 array module: numpy here) and `kernels` (im2col/col2im, pooling, bias+activation,
-batch normalisation). The CPU backend's kernels are the numba ones in `engine/kernels/`;
+batch normalisation, the recurrent time loops). The CPU backend's kernels are the numba ones in `engine/kernels/`;
 a second backend (CuPy, a plain-NumPy one) is one new module that builds a `Backend`
 with its own kernel table and calls `register`. Random generators, finiteness checks
 and the conversion to NumPy for saving go through the backend too, so they follow the
@@ -18,6 +18,7 @@ duration only. Importing the engine changes nothing in the process.
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -44,6 +45,16 @@ class Kernels:
     batchnorm_stats: Callable[..., Any]
     batchnorm_forward: Callable[..., Any]
     batchnorm_backward: Callable[..., Any]
+    # recurrent time loops: one recurrent matmul and one fused gate pass per step (kernels/recurrent.py)
+    lstm_forward: Callable[..., Any]
+    lstm_backward: Callable[..., Any]
+    gru_forward: Callable[..., Any]
+    gru_backward: Callable[..., Any]
+    rnn_forward: Callable[..., Any]
+    rnn_backward: Callable[..., Any]
+    # large all-steps matmuls, split by rows over threads (kernels/gemm.py)
+    matmul: Callable[..., Any]
+    matmul_tn: Callable[..., Any]
 
 
 @dataclass(eq=False)
@@ -84,7 +95,7 @@ class Backend:
 
 
 def _numba_kernels() -> Kernels:
-    from cnntool.engine.kernels import act, conv, norm, pool
+    from cnntool.engine.kernels import act, conv, gemm, norm, pool, recurrent
 
     return Kernels(
         im2col=conv.im2col,
@@ -97,6 +108,14 @@ def _numba_kernels() -> Kernels:
         batchnorm_stats=norm.batchnorm_stats,
         batchnorm_forward=norm.batchnorm_forward,
         batchnorm_backward=norm.batchnorm_backward,
+        lstm_forward=recurrent.lstm_forward,
+        lstm_backward=recurrent.lstm_backward,
+        gru_forward=recurrent.gru_forward,
+        gru_backward=recurrent.gru_backward,
+        rnn_forward=recurrent.rnn_forward,
+        rnn_backward=recurrent.rnn_backward,
+        matmul=gemm.matmul,
+        matmul_tn=gemm.matmul_tn,
     )
 
 
@@ -155,14 +174,19 @@ def resolve_dtype(dtype: object = None) -> np.dtype:
 
 _scope = threading.local()
 _controller: Any = None
+_modules_seen = 0
 
 
 def _blas_controller() -> Any:
-    global _controller
-    if _controller is None:
+    """threadpoolctl's view of the loaded BLAS libraries, rebuilt when modules were imported since:
+    a BLAS loaded later (numba loads scipy's own OpenBLAS when scipy is installed) would otherwise
+    escape the limit. Counting sys.modules is O(1); the rebuild (milliseconds) happens rarely."""
+    global _controller, _modules_seen
+    if _controller is None or len(sys.modules) != _modules_seen:
         from threadpoolctl import ThreadpoolController
 
         _controller = ThreadpoolController()
+        _modules_seen = len(sys.modules)
     return _controller
 
 
