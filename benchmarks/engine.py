@@ -1,14 +1,17 @@
-"""cnntool's engine vs PyTorch CPU on LeNet-5, measured in the same run; prints a table of ratios.
+"""cnntool's engine vs PyTorch CPU on LeNet-5 and on LSTM/GRU, measured in the same run; prints a table of ratios.
 
-    python benchmarks/engine.py            # full run (about a minute)
+    python benchmarks/engine.py            # full run (a few minutes)
     python benchmarks/engine.py --quick    # fewer repetitions
     python benchmarks/engine.py --runs 3   # each throughput pair 3 times, interleaved; medians
+    python benchmarks/engine.py --only lstm,gru   # just some rows (lenet, lenet-infer, lstm, gru)
 
 Every measurement runs in its own fresh subprocess so that numba's, OpenBLAS's and
 PyTorch's thread pools never share a process (they would fight over the cores and
 distort both numbers). Rows:
 - training throughput (forward + backward + SGD step, float32, batch 64, 1x28x28),
 - inference throughput (batch 256),
+- LSTM and GRU training throughput (batch 64, T=50, input 32, hidden 128, last step → dense 10, Adam,
+  float32) against torch.nn.LSTM / nn.GRU (batch_first) + nn.Linear on the last step,
   each with default threads and with 1 thread (CNNTOOL_THREADS=1, torch.set_num_threads(1));
 - conv forward+backward with im2col+GEMM (the engine's choice) vs a direct numba convolution;
 - time to the first training step in a fresh process, numba cache warm and cold.
@@ -100,6 +103,62 @@ def _torch_steps(batch: int, threads: int | None):
             model(x)
 
     return train, infer
+
+
+RNN_SHAPE = (64, 50, 32)  # batch, steps, features; hidden 128, last step → dense 10
+
+
+def _engine_rnn_step(cell: str):
+    import numpy as np
+
+    from cnntool.engine import build, losses, optim
+
+    batch, steps, features = RNN_SHAPE
+    model = build(f"{steps}x{features} | {cell} 128 return_sequences=false | dense 10", seed=0)
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(RNN_SHAPE).astype(np.float32)
+    y = rng.integers(0, 10, batch)
+
+    def train():
+        _, d = losses.cross_entropy(model.forward(x, train=True), y)
+        model.backward(d)
+        opt.step()
+        opt.zero_grad()
+
+    return train
+
+
+def _torch_rnn_step(cell: str, threads: int | None):
+    import numpy as np
+    import torch
+    from torch import nn
+
+    if threads:
+        torch.set_num_threads(threads)
+    batch, steps, features = RNN_SHAPE
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = (nn.LSTM if cell == "lstm" else nn.GRU)(features, 128, batch_first=True)
+            self.fc = nn.Linear(128, 10)
+
+        def forward(self, x):
+            return self.fc(self.rnn(x)[0][:, -1])
+
+    model = Net()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    rng = np.random.default_rng(0)
+    x = torch.tensor(rng.standard_normal(RNN_SHAPE).astype(np.float32))
+    y = torch.tensor(rng.integers(0, 10, batch))
+
+    def train():
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+
+    return train
 
 
 def _direct_conv_rates(reps: int) -> dict[str, float]:
@@ -197,6 +256,13 @@ def worker(args) -> None:
     if args.what == "conv":
         print(json.dumps(_direct_conv_rates(args.reps)))
         return
+    if args.what in ("lstm", "gru"):
+        if args.lib == "cnntool":
+            step = _engine_rnn_step(args.what)
+        else:
+            step = _torch_rnn_step(args.what, args.threads)
+        print(json.dumps({"rate": _best_rate(step, RNN_SHAPE[0], args.reps, 3)}))
+        return
     batch = 64 if args.what == "train" else 256
     if args.lib == "cnntool":
         train, infer = _engine_steps(batch)
@@ -229,6 +295,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument(
+        "--only", default="", help="comma-separated rows: lenet, lenet-infer, lstm, gru, extras"
+    )
+    parser.add_argument(
         "--runs",
         type=int,
         default=1,
@@ -239,12 +308,19 @@ def main() -> None:
         worker(args)
         return
     reps = "3" if args.quick else "7"
+    only = {w.strip() for w in args.only.split(",") if w.strip()}
     _run({}, "--what", "first-step")  # fills the numba cache
     rows = []
-    for what, label in (
-        ("train", "LeNet-5 training, batch 64 (samples/s)"),
-        ("infer", "LeNet-5 inference, batch 256 (samples/s)"),
+    for what, key, label in (
+        ("train", "lenet", "LeNet-5 training, batch 64 (samples/s)"),
+        ("infer", "lenet-infer", "LeNet-5 inference, batch 256 (samples/s)"),
+        ("lstm", "lstm", "LSTM 32→128, T=50, batch 64, training (samples/s)"),
+        ("gru", "gru", "GRU 32→128, T=50, batch 64, training (samples/s)"),
     ):
+        if only and key not in only:
+            continue
+        if what in ("lstm", "gru"):
+            _run({}, "--what", what, "--lib", "cnntool", "--reps", "1")  # compile (and cache) its kernels
         for threads in (0, 1):
             env = ONE_THREAD if threads else {}
             pairs = []
@@ -257,17 +333,21 @@ def main() -> None:
             ours, theirs = (statistics.median(side) for side in zip(*pairs, strict=True))
             ratio = statistics.median(a / b for a, b in pairs)
             rows.append((label, "1" if threads else f"default ({os.cpu_count()} cores)", ours, theirs, ratio))
-    conv = _run({}, "--what", "conv", "--reps", reps)
-    warm = min(_run({}, "--what", "first-step")["seconds"] for _ in range(3))
-    with tempfile.TemporaryDirectory() as cache:
-        cold = _run({"NUMBA_CACHE_DIR": cache}, "--what", "first-step")["seconds"]
+    extras = not only or "extras" in only
+    if extras:
+        conv = _run({}, "--what", "conv", "--reps", reps)
+        warm = min(_run({}, "--what", "first-step")["seconds"] for _ in range(3))
+        with tempfile.TemporaryDirectory() as cache:
+            cold = _run({"NUMBA_CACHE_DIR": cache}, "--what", "first-step")["seconds"]
 
     runs = f"; medians of {args.runs} runs" if args.runs > 1 else ""
     print(f"cnntool engine vs PyTorch CPU (same machine, same run; {os.cpu_count()} cores{runs})\n")
-    print(f"| {'benchmark':42} | {'threads':18} | {'cnntool':>9} | {'torch':>9} | {'ratio':>5} |")
-    print(f"|{'-' * 44}|{'-' * 20}|{'-' * 11}|{'-' * 11}|{'-' * 7}|")
+    print(f"| {'benchmark':50} | {'threads':18} | {'cnntool':>9} | {'torch':>9} | {'ratio':>5} |")
+    print(f"|{'-' * 52}|{'-' * 20}|{'-' * 11}|{'-' * 11}|{'-' * 7}|")
     for label, threads, ours, theirs, ratio in rows:
-        print(f"| {label:42} | {threads:18} | {ours:9.0f} | {theirs:9.0f} | {ratio:5.2f} |")
+        print(f"| {label:50} | {threads:18} | {ours:9.0f} | {theirs:9.0f} | {ratio:5.2f} |")
+    if not extras:
+        return
     print("\nConvolution forward+backward, batch 64 (samples/s): im2col+GEMM vs direct numba loops")
     for name, (gemm, direct) in conv.items():
         print(f"  {name:24} im2col+GEMM {gemm:8.0f}   direct {direct:8.0f}   ({gemm / direct:.1f}x)")

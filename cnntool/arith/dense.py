@@ -59,9 +59,14 @@ def embedding(layer: LayerSpec, x: Tensor, ctx: Ctx) -> Computed:
             f"embedding takes a vector of T token ids (e.g. input '50'), not {shape_text(x.shape)}"
         )
     vocab, dim = layer["num_embeddings"], layer["embedding_dim"]
+    padding_idx = layer.get("padding_idx")
+    if padding_idx is not None and padding_idx >= vocab:
+        raise LayerProblem(
+            f"padding_idx={padding_idx} is not a token id of a {vocab}-word vocabulary (0…{vocab - 1})"
+        )
     params = vocab * dim
     formulas = [Formula("params", "vocabulary · dim", f"{vocab}·{dim}", params)]
-    hyper = EmbeddingHyper(vocab, dim)
+    hyper = EmbeddingHyper(vocab, dim, padding_idx)
     return Computed(
         Tensor((x.shape[0], dim), "sequence"),
         params,

@@ -96,8 +96,11 @@ class DenseHyper(NamedTuple):
 
 
 class EmbeddingHyper(NamedTuple):
+    """A lookup table (vocabulary × dim); row `padding_idx` (if any) is zero and never trained."""
+
     num_embeddings: int
     embedding_dim: int
+    padding_idx: int | None = None
 
 
 class BatchNormHyper(NamedTuple):
@@ -139,7 +142,13 @@ class ActivationHyper(NamedTuple):
 
 
 class RecurrentHyper(NamedTuple):
-    """rnn, gru, lstm: PyTorch's nn.RNN/GRU/LSTM arguments plus what cnntool adds."""
+    """rnn, gru, lstm: PyTorch's nn.RNN/GRU/LSTM arguments plus what cnntool adds.
+
+    `dropout` is PyTorch's (between stacked layers, training only); `peephole` (LSTM) adds the
+    lecture's diagonal V's (3·H per layer and direction, no PyTorch twin); `bptt` truncates
+    backpropagation through time to blocks of that many steps (0: full); `reset_after` false
+    is the lecture's / Keras's GRU with the reset gate applied before the matmul.
+    """
 
     cell: str
     input_size: int
@@ -151,6 +160,9 @@ class RecurrentHyper(NamedTuple):
     return_sequences: bool
     nonlinearity: str = "tanh"
     reset_after: bool = True
+    dropout: float = 0.0
+    peephole: bool = False
+    bptt: int = 0
 
 
 Hyper = (

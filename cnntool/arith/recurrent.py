@@ -2,7 +2,11 @@
 
 Per layer and direction PyTorch has G·H·(I + H) weights and 2·G·H biases
 (G = 1 RNN, 3 GRU, 4 LSTM). The same weights serve every time step ("parameter
-sharing across time"), so params do not depend on T while MACs grow with T.
+sharing across time"), so params do not depend on T while MACs grow with T, and
+`unshared` (own weights at every step) is T · params. An LSTM with `proj_size=P` adds
+P·H; the lecture's peephole LSTM adds 3·H (diagonal V_i, V_f, V_o). Keras
+(`convention="keras"`) has one bias vector per gate set, except GRU with reset_after
+(its default), which keeps two.
 """
 
 from __future__ import annotations
@@ -16,27 +20,26 @@ GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 
 
 def _per_direction(
-    kind: str, n_in: int, hidden: int, proj: int, bias: bool, ctx: Ctx, reset_after: bool
+    kind: str, n_in: int, hidden: int, proj: int, bias: bool, ctx: Ctx, reset_after: bool, peephole: bool
 ) -> tuple[int, Formula]:
+    """Params of one layer and direction: G·H·(I + H_rec) weights, (+ P·H projection), (+ 3·H
+    peephole V's), + one or two G·H bias vectors."""
     g = GATES[kind]
     h_rec = proj or hidden  # what is fed back: the projection when proj_size > 0
-    weights = g * hidden * (n_in + h_rec) + (proj * hidden if proj else 0)
-    proj_sym, proj_num = (" + P·H", f" + {proj}·{hidden}") if proj else ("", "")
-    if not bias:
-        return weights, Formula(
-            "per direction", f"G·H·(I + H){proj_sym}", f"{g}·{hidden}·({n_in} + {h_rec}){proj_num}", weights
-        )
-    n_bias = 2 if ctx.convention == "pytorch" or (kind == "gru" and reset_after) else 1
-    total = weights + n_bias * g * hidden
-    bias_sym = f"{n_bias}·G·H" if n_bias > 1 else "G·H"
-    bias_num = f"{n_bias}·{g}·{hidden}" if n_bias > 1 else f"{g}·{hidden}"
-    formula = Formula(
-        "per direction",
-        f"G·H·(I + H){proj_sym} + {bias_sym}",
-        f"{g}·{hidden}·({n_in} + {h_rec}){proj_num} + {bias_num}",
-        total,
-    )
-    return total, formula
+    total = g * hidden * (n_in + h_rec)
+    sym, num = "G·H·(I + H)", f"{g}·{hidden}·({n_in} + {h_rec})"
+    if proj:
+        total += proj * hidden
+        sym, num = sym + " + P·H", num + f" + {proj}·{hidden}"
+    if peephole:  # V_i, V_f, V_o: diagonal, one weight per cell and gate
+        total += 3 * hidden
+        sym, num = sym + " + 3·H", num + f" + 3·{hidden}"
+    if bias:
+        n_bias = 2 if ctx.convention == "pytorch" or (kind == "gru" and reset_after) else 1
+        total += n_bias * g * hidden
+        sym += f" + {n_bias}·G·H" if n_bias > 1 else " + G·H"
+        num += f" + {n_bias}·{g}·{hidden}" if n_bias > 1 else f" + {g}·{hidden}"
+    return total, Formula("per direction", sym, num, total)
 
 
 def recurrent(layer: LayerSpec, x: Tensor, ctx: Ctx) -> Computed:
@@ -53,13 +56,14 @@ def recurrent(layer: LayerSpec, x: Tensor, ctx: Ctx) -> Computed:
     proj = layer.get("proj_size", 0) or 0
     if proj and proj >= hidden:
         raise LayerProblem(f"proj_size ({proj}) must be smaller than hidden_size ({hidden})")
+    peephole = bool(layer.get("peephole", False))
     directions = 2 if layer["bidirectional"] else 1
     width = directions * (proj or hidden)
     params, formulas = 0, []
     for index in range(layers):
         layer_in = n_in if index == 0 else width
         count, formula = _per_direction(
-            kind, layer_in, hidden, proj, layer["bias"], ctx, layer.get("reset_after", True)
+            kind, layer_in, hidden, proj, layer["bias"], ctx, layer.get("reset_after", True), peephole
         )
         params += directions * count
         label = f"layer {index + 1}" if layers > 1 else "params"
@@ -100,7 +104,24 @@ def recurrent(layer: LayerSpec, x: Tensor, ctx: Ctx) -> Computed:
         keep_all,
         layer.get("nonlinearity", "tanh"),
         layer.get("reset_after", True),
+        dropout=layer.get("dropout", 0.0),
+        peephole=peephole,
+        bptt=layer.get("bptt", 0),
     )
+    warnings = []
+    if hyper.dropout and layers == 1:
+        warnings.append(
+            f"dropout={hyper.dropout:g} acts between stacked layers only, so with layers=1 it does nothing "
+            "(as PyTorch, which warns too); add a dropout layer after it instead"
+        )
     return Computed(
-        out, params, unshared=macs, dense=dense_eq, macs=macs, formulas=formulas, hyper=hyper, rf=("drop",)
+        out,
+        params,
+        unshared=macs,
+        dense=dense_eq,
+        macs=macs,
+        formulas=formulas,
+        warnings=warnings,
+        hyper=hyper,
+        rf=("drop",),
     )

@@ -23,6 +23,7 @@ from cnntool.cli import (
     predict,
     summary,
     train,
+    unroll,
     zoo,
 )
 from cnntool.cli import info as info_cli
@@ -35,7 +36,21 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-for module in (summary, explain, zoo, demo, conv, check, export, data, examples, train, experiment, predict):
+for module in (
+    summary,
+    explain,
+    zoo,
+    demo,
+    conv,
+    check,
+    export,
+    data,
+    examples,
+    train,
+    experiment,
+    predict,
+    unroll,
+):
     app.add_typer(module.app)
 app.add_typer(info_cli.app)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-__all__ = ["Model", "build", "fit", "gradcheck", "load", "losses", "optim", "to_torch"]
+__all__ = ["Model", "build", "fit", "gradcheck", "hidden_grad_norms", "load", "losses", "optim", "to_torch"]
 
 _WHERE = {
     "build": ("cnntool.engine.builder", "build"),
@@ -20,6 +20,7 @@ _WHERE = {
     "Model": ("cnntool.engine.containers", "Model"),
     "fit": ("cnntool.engine.train", "fit"),
     "to_torch": ("cnntool.engine.export", "to_torch"),
+    "hidden_grad_norms": ("cnntool.engine.bptt", "hidden_grad_norms"),
 }
 
 

@@ -2,8 +2,8 @@
 
 A layer never imports numpy's kernels or a GPU library itself. At call time it asks
 `backend_of(x)` for the backend that owns its input, and uses that backend's `xp` (the
-array module) and `kernels` (im2col/col2im, pooling, bias+activation, batch normalisation).
-Three backends exist (docs/devices.md):
+array module) and `kernels` (im2col/col2im, pooling, bias+activation, batch normalisation,
+the recurrent time loops, large matmuls). Three backends exist (docs/devices.md):
 
 - "cpu": NumPy arrays, the numba kernels of `engine/kernels/` (the default);
 - "cpu-numpy": NumPy arrays, the array-module kernels of `engine/array_kernels/` on NumPy
@@ -53,6 +53,16 @@ class Kernels:
     batchnorm_stats: Callable[..., Any]
     batchnorm_forward: Callable[..., Any]
     batchnorm_backward: Callable[..., Any]
+    # recurrent time loops: one recurrent matmul and one fused gate pass per step (kernels/recurrent.py)
+    lstm_forward: Callable[..., Any]
+    lstm_backward: Callable[..., Any]
+    gru_forward: Callable[..., Any]
+    gru_backward: Callable[..., Any]
+    rnn_forward: Callable[..., Any]
+    rnn_backward: Callable[..., Any]
+    # large all-steps matmuls, split by rows over threads (kernels/gemm.py)
+    matmul: Callable[..., Any]
+    matmul_tn: Callable[..., Any]
 
 
 class DeviceError(CnnToolError):
@@ -113,7 +123,7 @@ class Backend:
 
 def _numba_kernels() -> Kernels:
     try:
-        from cnntool.engine.kernels import act, conv, norm, pool
+        from cnntool.engine.kernels import act, conv, gemm, norm, pool, recurrent
     except ImportError as error:
         raise DeviceError(
             f"the CPU's numba kernels cannot be loaded ({error}): install numba (pip install numba), "
@@ -131,6 +141,14 @@ def _numba_kernels() -> Kernels:
         batchnorm_stats=norm.batchnorm_stats,
         batchnorm_forward=norm.batchnorm_forward,
         batchnorm_backward=norm.batchnorm_backward,
+        lstm_forward=recurrent.lstm_forward,
+        lstm_backward=recurrent.lstm_backward,
+        gru_forward=recurrent.gru_forward,
+        gru_backward=recurrent.gru_backward,
+        rnn_forward=recurrent.rnn_forward,
+        rnn_backward=recurrent.rnn_backward,
+        matmul=gemm.matmul,
+        matmul_tn=gemm.matmul_tn,
     )
 
 

@@ -3,16 +3,19 @@
 Nothing happens at import. `gpu_backend()` imports CuPy, checks that a CUDA device answers,
 builds the Backend of device "gpu" and registers it (engine/backend.py); `probe()` says what is
 there without raising (for `cnntool info`). The kernel table is `engine/array_kernels` bound to
-CuPy — the code the cpu-numpy backend runs and the tests check against numba — with two entries
+CuPy — the code the cpu-numpy backend runs and the tests check against numba — with these entries
 bound differently:
 
-- max pool's argmax takes one fused ElementwiseKernel per window tap (`_TAKE_MAX`, the same rule
-  as `array_kernels.pool.take_max`) instead of a chain of five elementwise launches;
+- max pool's argmax takes one fused ElementwiseKernel per window tap (the rule of
+  `array_kernels.pool.take_max`) instead of a chain of elementwise launches;
 - max pool's backward scatters with `scatter_add_sorted` (passes of distinct indices) instead of
-  atomics, so that a seeded run gives the same bits every time.
+  atomics, so that a seeded run gives the same bits every time;
+- the LSTM's gate arithmetic is one fused ElementwiseKernel a step, forward and backward (the
+  `cell`/`cell_back` hooks of `array_kernels.recurrent`), instead of about fifteen launches.
 
-The fused kernel is the one piece of this table that no CPU test runs: tests/engine/test_gpu.py
-checks it (and everything else here) against the CPU engine where a GPU exists.
+The ElementwiseKernels (those three and dropout's generator) are the pieces no CPU test runs; the
+NumPy code they stand for is tested, and tests/engine/test_device_parity.py runs them against the
+CPU engine where a GPU exists (marked `gpu`).
 """
 
 from __future__ import annotations
@@ -150,9 +153,60 @@ def unavailable_message(found: GpuProbe) -> str:
     )
 
 
+# The LSTM's gate arithmetic of one step, one thread per (row, unit): the pre-activations are
+# hg + x_t + bias (four gates, H apart in a row of 4H), then σ, tanh, the cell and m = o·tanh(c).
+_LSTM_CELL_SOURCE = """
+const ptrdiff_t j = i % H, row = (i / H) * 4 * H + j;
+const T ai = hg[row] + x[row] + bias[j];
+const T af = hg[row + H] + x[row + H] + bias[j + H];
+const T ag = hg[row + 2 * H] + x[row + 2 * H] + bias[j + 2 * H];
+const T ao = hg[row + 3 * H] + x[row + 3 * H] + bias[j + 3 * H];
+const T gi = 1 / (1 + exp(-ai)), gf = 1 / (1 + exp(-af)), gg = tanh(ag), go = 1 / (1 + exp(-ao));
+c = gf * c_prev + gi * gg;
+tanh_c = tanh(c);
+m = go * tanh_c;
+gates[row] = gi;
+gates[row + H] = gf;
+gates[row + 2 * H] = gg;
+gates[row + 3 * H] = go;
+"""
+
+# Its backward: dL/d(pre-activations) of the four gates and dL/dc_{t-1}, from dm = dL/dm_t and dc = dL/dc_t.
+_LSTM_CELL_BACK_SOURCE = """
+const ptrdiff_t row = (i / H) * 4 * H + i % H;
+const T gi = gates[row], gf = gates[row + H], gg = gates[row + 2 * H], go = gates[row + 3 * H];
+const T dct = dc + dm * go * (1 - tanh_c * tanh_c);
+dgates[row] = dct * gg * gi * (1 - gi);
+dgates[row + H] = dct * c_prev * gf * (1 - gf);
+dgates[row + 2 * H] = dct * gi * (1 - gg * gg);
+dgates[row + 3 * H] = dm * tanh_c * go * (1 - go);
+dc_prev = dct * gf;
+"""
+
+
+def _lstm_cells(cupy: Any) -> tuple[Any, Any]:
+    """The fused LSTM step kernels, behind array_kernels.recurrent's `cell` and `cell_back` hooks."""
+    forward = cupy.ElementwiseKernel(
+        "raw T hg, raw T x, raw T bias, T c_prev, int64 H", "T c, T tanh_c, T m, raw T gates",
+        _LSTM_CELL_SOURCE, "cnntool_lstm_cell",
+    )  # fmt: skip
+    backward = cupy.ElementwiseKernel(
+        "raw T gates, T c_prev, T tanh_c, T dm, T dc, int64 H", "raw T dgates, T dc_prev",
+        _LSTM_CELL_BACK_SOURCE, "cnntool_lstm_cell_back",
+    )  # fmt: skip
+
+    def cell(hg, x, bias, c_prev, gates, c, tanh_c, m):
+        forward(hg, x, bias, c_prev, c_prev.shape[1], c, tanh_c, m, gates)
+
+    def cell_back(gates, c_prev, tanh_c, dm, dc, dgates, dc_prev):
+        backward(gates, c_prev, tanh_c, dm, dc, c_prev.shape[1], dgates, dc_prev)
+
+    return cell, cell_back
+
+
 def _kernels(cupy: Any) -> Kernels:
     from cnntool.engine import array_kernels
-    from cnntool.engine.array_kernels import pool
+    from cnntool.engine.array_kernels import pool, recurrent
 
     take_max = cupy.ElementwiseKernel(
         "T v, int64 flat, bool valid", "T best, int64 arg", _TAKE_MAX_SOURCE, "cnntool_take_max"
@@ -162,11 +216,14 @@ def _kernels(cupy: Any) -> Kernels:
         take_max(v, flat, True if valid is None else valid, best, arg)
         return best, arg
 
+    cell, cell_back = _lstm_cells(cupy)
     table = array_kernels.table(cupy)
     table["maxpool_forward"] = functools.partial(pool.maxpool_forward, cupy, tap_update=tap_update)
     table["maxpool_backward"] = functools.partial(
         pool.maxpool_backward, cupy, scatter=functools.partial(pool.scatter_add_sorted, cupy)
     )
+    table["lstm_forward"] = functools.partial(recurrent.lstm_forward, cupy, cell=cell)
+    table["lstm_backward"] = functools.partial(recurrent.lstm_backward, cupy, cell_back=cell_back)
     return Kernels(**table)
 
 

@@ -54,12 +54,16 @@ class Sequential(Layer):
     def torch_call(self) -> TorchCall:
         return TorchCall("nn.Sequential", tuple(layer.torch_call() for layer in self.layers))
 
-    def forward(self, x: Any, train: bool = False) -> Any:
+    def forward(self, x: Any, train: bool = False, options: dict[int, dict[str, Any]] | None = None) -> Any:
+        """`options` maps a layer's index to extra keyword arguments (a recurrent layer's state, lengths)."""
         layers, i = self.layers, 0
         while i < len(layers):
             layer = layers[i]
             act = layers[i + 1].fused_act() if layer.accepts_act and i + 1 < len(layers) else None
-            if act is None:
+            if options and i in options:
+                x = layer.forward(x, train, **options[i])
+                i += 1
+            elif act is None:
                 x = layer.forward(x, train)
                 i += 1
             else:  # conv + activation in one pass over the output (kernels/act.py)
@@ -67,9 +71,10 @@ class Sequential(Layer):
                 i += 2
         return x
 
-    def backward(self, dout: Any) -> Any:
-        for layer in reversed(self.layers):
-            dout = layer.backward(dout)
+    def backward(self, dout: Any, options: dict[int, dict[str, Any]] | None = None) -> Any:
+        for i in reversed(range(len(self.layers))):
+            layer = self.layers[i]
+            dout = layer.backward(dout, **options[i]) if options and i in options else layer.backward(dout)
         return dout
 
 
@@ -216,25 +221,86 @@ class Model(Sequential):
             raise InputError(f"model input: {bad} NaN or infinite values in input of shape {tuple(x.shape)}")
         return x
 
-    def forward(self, x: Any, train: bool = False, check: bool = False) -> Any:
+    def forward(
+        self,
+        x: Any,
+        train: bool = False,
+        check: bool = False,
+        *,
+        state: Any = None,
+        lengths: Any = None,
+        return_state: bool = False,
+    ) -> Any:
         """x: (N, *input_shape) → output (N, *output_shape). `check` also rejects NaN/inf input.
+
+        Recurrent models: `state` is the initial state of the recurrent layer, in PyTorch's layout —
+        h0 (layers·directions, N, H_out) for rnn/gru, the pair (h0, c0) for lstm — or, when the model
+        has several recurrent layers, a list with one state (or None) per recurrent layer. `lengths`
+        (N,) gives each sequence's true length (right-padded batches); padded steps change neither
+        outputs (they are 0), final states nor gradients. `return_state=True` returns
+        `(output, final_state)` in the same layout as `state`.
 
         Every call starts a new pass: what earlier forwards kept for backward is dropped.
         """
         x = self._prepare(x, check)
         self.clear_cache()
+        options = self._sequence_call(state, lengths, return_state)
         with compute_scope(self.backend):
-            return super().forward(x, train)
+            out = super().forward(x, train, options)
+        if not return_state:
+            return out
+        finals = [self.layers[i].final_state for i in self._recurrent_indices()]
+        return out, (finals[0] if len(finals) == 1 else finals)
 
-    def backward(self, dout: Any) -> Any:
+    def _recurrent_indices(self) -> list[int]:
+        return [i for i, layer in enumerate(self.layers) if layer.sequence_options]
+
+    def _per_layer(self, value: Any, what: str) -> list[Any]:
+        """A state (or its gradient) given for the model → one entry per top-level recurrent layer."""
+        count = len(self._recurrent_indices())
+        if count == 1:
+            return [value]
+        if not isinstance(value, list) or len(value) != count:
+            raise InputError(
+                f"model {what}: the model has {count} recurrent layers, so give a list of {count} states (or None)"
+            )
+        return value
+
+    def _sequence_call(
+        self, state: Any, lengths: Any, return_state: bool
+    ) -> dict[int, dict[str, Any]] | None:
+        if state is None and lengths is None and not return_state:
+            return None
+        indices = self._recurrent_indices()
+        if not indices:
+            raise InputError("model: state, lengths and return_state need a recurrent layer (rnn, gru, lstm)")
+        states = self._per_layer(state, "state") if state is not None else [None] * len(indices)
+        return {i: {"state": s, "lengths": lengths} for i, s in zip(indices, states)}
+
+    def backward(self, dout: Any, dstate: Any = None) -> Any:
         """dout: (N, *output_shape) → d(input) if `input_grad`, else None; fills every Parameter.grad.
 
-        A `dout` from the host goes to the model's device first (a loss's gradient already lives there)."""
+        `dstate` is the gradient of the final state a `return_state=True` forward returned (same layout,
+        None for zero). Afterwards `state_grad` holds d(initial state) of the recurrent layer(s).
+        A `dout` from the host goes to the model's device first (a loss's gradient already lives there).
+        """
         if not self.backend.owns(dout):
             dout = self.backend.asarray(dout)
+        options = None
+        if dstate is not None:
+            indices = self._recurrent_indices()
+            if not indices:
+                raise InputError("model backward: dstate needs a recurrent layer (rnn, gru, lstm)")
+            options = {i: {"dstate": g} for i, g in zip(indices, self._per_layer(dstate, "dstate"))}
         with compute_scope(self.backend):
-            dx = super().backward(dout)
+            dx = super().backward(dout, options)
         return dx if self._input_grad else None
+
+    @property
+    def state_grad(self) -> Any:
+        """d(loss)/d(initial state) of the recurrent layer(s) after `backward` (a list for several)."""
+        grads = [self.layers[i].state_grad for i in self._recurrent_indices()]
+        return grads[0] if len(grads) == 1 else grads
 
     def state_dict(self) -> dict[str, Any]:
         """{name: array} with PyTorch's names and order (parameters and buffers, live arrays)."""

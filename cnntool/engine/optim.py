@@ -2,6 +2,9 @@
 
 Each optimizer updates `Parameter.value` in place from `Parameter.grad`; its per-parameter
 state (momentum buffers, moments, step) is a dict of arrays so `state_dict()` can be saved.
+Every optimizer takes `clip_norm=`: each `step()` first scales all gradients so their joint L2
+norm is at most that (torch's `clip_grad_norm_` before `optimizer.step()`, the usual cure for
+exploding gradients in recurrent networks) and keeps the norm it saw in `grad_norm`.
 """
 
 from __future__ import annotations
@@ -26,13 +29,19 @@ def _finite(value: object) -> bool:
 class Optimizer:
     """Base: `params`, `lr`, per-parameter `state[i]` (dict of arrays), `zero_grad()`, `step()`."""
 
-    def __init__(self, params: Iterable[Parameter], lr: float) -> None:
+    def __init__(self, params: Iterable[Parameter], lr: float, clip_norm: float | None = None) -> None:
         self.params = list(params)
         if not self.params:
             raise ValueError(f"{type(self).__name__}: no parameters to optimise")
         if not _finite(lr) or lr < 0:
             raise InputError(f"{type(self).__name__}: lr must be a finite number ≥ 0, got {lr!r}")
+        if clip_norm is not None and not (_finite(clip_norm) and clip_norm > 0):
+            raise InputError(f"{type(self).__name__}: clip_norm must be > 0 and finite, got {clip_norm!r}")
         self.lr = lr
+        self.clip_norm = clip_norm
+        #: The joint gradient norm the last `step()` saw (before clipping); None before the first
+        #: step or without clip_norm.
+        self.grad_norm: float | None = None
         self.state: list[dict[str, np.ndarray]] = [{} for _ in self.params]
         self.steps = 0
 
@@ -41,6 +50,8 @@ class Optimizer:
             p.grad[...] = 0
 
     def step(self) -> None:
+        if self.clip_norm is not None:
+            self.grad_norm = clip_grad_norm(self.params, self.clip_norm)
         self.steps += 1
         for p, st in zip(self.params, self.state, strict=True):
             self._update(p, st)
@@ -71,8 +82,8 @@ class SGD(Optimizer):
     """torch.optim.SGD: g = ∇ + λp; b = μb + (1−τ)g (b = g at first); g = g + μb (nesterov) or b; p −= lr·g."""
 
     def __init__(self, params, lr: float = 0.01, momentum: float = 0.0, dampening: float = 0.0,
-                 weight_decay: float = 0.0, nesterov: bool = False) -> None:  # fmt: skip
-        super().__init__(params, lr)
+                 weight_decay: float = 0.0, nesterov: bool = False, clip_norm: float | None = None) -> None:  # fmt: skip
+        super().__init__(params, lr, clip_norm)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: nesterov needs momentum > 0 and dampening 0")
         self.momentum, self.dampening, self.weight_decay, self.nesterov = (
@@ -103,8 +114,8 @@ class Adam(Optimizer):
     decoupled = False
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0) -> None:  # fmt: skip
-        super().__init__(params, lr)
+                 weight_decay: float = 0.0, clip_norm: float | None = None) -> None:  # fmt: skip
+        super().__init__(params, lr, clip_norm)
         self.betas, self.eps, self.weight_decay = betas, eps, weight_decay
 
     def _update(self, p, st):
@@ -136,16 +147,16 @@ class AdamW(Adam):
     decoupled = True
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2) -> None:  # fmt: skip
-        super().__init__(params, lr, betas, eps, weight_decay)
+                 weight_decay: float = 1e-2, clip_norm: float | None = None) -> None:  # fmt: skip
+        super().__init__(params, lr, betas, eps, weight_decay, clip_norm)
 
 
 class RMSprop(Optimizer):
     """torch.optim.RMSprop: s = αs + (1−α)g²; (centred: subtract the squared mean); p −= lr·g/(√s + ε)."""
 
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0,
-                 momentum: float = 0.0, centered: bool = False) -> None:  # fmt: skip
-        super().__init__(params, lr)
+                 momentum: float = 0.0, centered: bool = False, clip_norm: float | None = None) -> None:  # fmt: skip
+        super().__init__(params, lr, clip_norm)
         self.alpha, self.eps, self.weight_decay, self.momentum, self.centered = (
             alpha,
             eps,

@@ -13,8 +13,10 @@ from cnntool.engine.layers.activations import LeakyReLU, ReLU, Sigmoid, Softmax,
 from cnntool.engine.layers.base import Layer
 from cnntool.engine.layers.conv import Conv, ConvTranspose
 from cnntool.engine.layers.dense import Dense, Dropout, Flatten
+from cnntool.engine.layers.embedding import Embedding
 from cnntool.engine.layers.norm import BatchNorm, LayerNorm
 from cnntool.engine.layers.pool import AdaptiveAvgPool, AvgPool, GlobalAvgPool, MaxPool
+from cnntool.engine.layers.recurrent import Recurrent
 from cnntool.engine.layers.resample import Upsample
 
 #: Every layer class the engine ships, one entry per class.
@@ -36,6 +38,8 @@ BUILTIN: tuple[type[Layer], ...] = (
     Sigmoid,
     Tanh,
     Softmax,
+    Embedding,
+    Recurrent,
 )
 
 _KINDS: dict[str, type[Layer]] = {kind: cls for cls in BUILTIN for kind in cls.kinds}

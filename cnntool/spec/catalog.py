@@ -64,6 +64,8 @@ def _recurrent(kind: str, help: str, *extra: Opt) -> LayerDef:
             Opt("layers", "count", 1, aliases=("num_layers",), help="stacked layers"),
             Opt("bidirectional", "bool", False, help="run both directions, output 2·H wide"),
             Opt("return_sequences", "bool", True, help="false keeps only the last step (Keras's name)"),
+            Opt("dropout", "prob", 0.0, help="dropout between stacked layers while training (PyTorch's)"),
+            Opt("bptt", "int0", 0, help="truncated backprop through time: k steps per block (0: full)"),
             *extra,
             _BIAS,
             _TRAIN,
@@ -200,6 +202,13 @@ LAYERS: tuple[LayerDef, ...] = (
         (
             Opt("num_embeddings", "count", aliases=("vocab",)),
             Opt("embedding_dim", "count", aliases=("dim",)),
+            Opt(
+                "padding_idx",
+                "int0",
+                None,
+                aliases=("pad",),
+                help="this id maps to zeros and gets no gradient",
+            ),
             _TRAIN,
         ),
         "token ids (a length-T vector) → T×dim vectors",
@@ -214,6 +223,9 @@ LAYERS: tuple[LayerDef, ...] = (
         "lstm",
         "long short-term memory (gates i, f, g, o)",
         Opt("proj_size", "int0", 0, help="LSTM projection size"),
+        Opt(
+            "peephole", "bool", False, help="i and f see c_{t-1}, o sees c_t (diagonal V's; no PyTorch twin)"
+        ),
     ),
     LayerDef(
         "upsample",

@@ -29,7 +29,7 @@ def warm_up(session: Any) -> None:
     """
     from cnntool.engine.builder import build
 
-    twin = build(session.model.spec, seed=0, dtype=session.model.dtype)
+    twin = build(session.model.spec, seed=0, dtype=session.model.dtype, device=session.model.device)
     x = session.dataset.x_train[:2]
     with np.errstate(all="ignore"):
         out = twin.forward(x, train=True)

@@ -132,7 +132,7 @@ def feature_maps(model: Any, x: np.ndarray) -> list[FeatureMaps]:
     out = []
     h = model.backend.asarray(np.asarray(x, dtype=model.dtype)[None])
     layers = model.layers
-    with compute_scope():
+    with compute_scope(model.backend):
         for i, layer in enumerate(layers):
             h = layer.forward(h, train=False)
             nxt = layers[i + 1] if i + 1 < len(layers) else None

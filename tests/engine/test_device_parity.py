@@ -86,16 +86,35 @@ def _pair(spec, dtype, device, seed=5):
     return ref, dev
 
 
+# The recurrent layers and the embedding (PARITY_SPECS holds the kinds PyTorch's Sequential twin has).
+RECURRENT_SPECS = {
+    "rnn_relu_2layers": "6x4 | rnn 5 nonlinearity=relu layers=2",
+    "rnn_bidirectional_nobias": "6x4 | rnn 5 bidirectional bias=false",
+    "gru_bidirectional_2layers": "6x4 | gru 5 bidirectional layers=2",
+    "lstm": "6x4 | lstm 5",
+    "lstm_last_dense": "6x4 | lstm 5 return_sequences=false | dense 3",
+    "lstm_bidirectional_2layers_dropout": "6x4 | lstm 5 bidirectional layers=2 dropout=0.3",
+    "lstm_proj_bidirectional": "6x4 | lstm 5 proj_size=3 bidirectional",
+    "lstm_peephole": "6x4 | lstm 5 peephole=true",
+    "lstm_bptt": "6x4 | lstm 5 bptt=2",
+    "embedding_gru": "6 | embedding 20 4 padding_idx=0 | gru 5 return_sequences=false | dense 2",
+}
+ALL_SPECS = {**PARITY_SPECS, **RECURRENT_SPECS}
+
+
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("name", sorted(PARITY_SPECS))
+@pytest.mark.parametrize("name", sorted(ALL_SPECS))
 def test_layer_forward_and_gradients_equal_the_cpu_engine(name, dtype, device):
-    spec, tol = PARITY_SPECS[name], TOL[dtype]
+    spec, tol = ALL_SPECS[name], TOL[dtype]
     ref, dev = _pair(spec, dtype, device)
     rng = np.random.default_rng(1)
     for train in (True, False):
         if train and "dropout" in name and not dev.backend.host:
             continue  # a device draws its own masks (test_dropout_masks_on_a_device_are_seeded)
-        x = _input(spec, rng, dtype, name=name)
+        if ref.layers[0].accepts_integers:  # token ids, 0 (the padding id) included
+            x = rng.integers(0, 20, (3, *ref.input_shape))
+        else:
+            x = _input(spec, rng, dtype, name=name)
         ref.input_grad = dev.input_grad = True
         out = ref.forward(x, train=train)
         got = dev.forward(x, train=train)
@@ -104,7 +123,9 @@ def test_layer_forward_and_gradients_equal_the_cpu_engine(name, dtype, device):
         upstream = rng.standard_normal(out.shape).astype(dtype)
         ref.zero_grad()
         dev.zero_grad()
-        assert_close(dev.backward(upstream), ref.backward(upstream), tol, f"input gradient (train={train})")
+        dx, ref_dx = dev.backward(upstream), ref.backward(upstream)
+        if ref_dx is not None:  # an embedding has no input gradient
+            assert_close(dx, ref_dx, tol, f"input gradient (train={train})")
         grads = {p.name: p.grad for p in ref.parameters()}
         for p in dev.parameters():
             assert_close(p.grad, grads[p.name], tol, f"gradient of {p.name} (train={train})")
@@ -238,3 +259,47 @@ def test_dropout_masks_on_a_device_are_seeded(device):
     # The CPU draws from the build's generator; a device from its own one (docs/devices.md).
     assert np.array_equal(a, cpu) == first.backend.host
     np.testing.assert_array_equal(host(first.forward(x, train=False)), x)  # eval: the identity
+
+
+def test_lengths_initial_state_and_state_gradients_equal_the_cpu_engines(device):
+    """Variable lengths, a given initial state, the final state returned and its gradient fed back."""
+    spec = "7x3 | lstm 4 layers=2 bidirectional"
+    ref, dev = _pair(spec, "float64", device)
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((3, 7, 3))
+    lengths = np.array([7, 2, 5])
+    state = (rng.standard_normal((4, 3, 4)), rng.standard_normal((4, 3, 4)))
+    results = []
+    for model in (ref, dev):
+        model.input_grad = True
+        out, (h, c) = model.forward(x, train=True, state=state, lengths=lengths, return_state=True)
+        dx = model.backward(np.ones(out.shape), dstate=(np.full(h.shape, 0.5), np.full(c.shape, -0.25)))
+        results.append((out, h, c, dx, *model.state_grad, {p.name: p.grad for p in model.parameters()}))
+    (*ref_arrays, ref_grads), (*dev_arrays, dev_grads) = results
+    for what, a, b in zip(("output", "h_n", "c_n", "dx", "dh0", "dc0"), dev_arrays, ref_arrays, strict=True):
+        assert_close(a, b, 1e-10, what)
+    for name, grad in dev_grads.items():
+        assert_close(grad, ref_grads[name], 1e-10, name)
+
+
+def test_lstm_training_20_steps_matches_the_cpu_engine(device):
+    """A stacked, bidirectional LSTM classifier, 20 SGD steps through fit() with gradient clipping
+    (float32): every loss and the final weights as on the CPU."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((80, 12, 6)).astype(np.float32)
+    y = rng.integers(0, 4, 80)
+    runs = []
+    for where in ("cpu", device):
+        model = build(
+            "12x6 | lstm 16 | lstm 10 bidirectional return_sequences=false | dense 4", seed=3, device=where
+        )
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        runs.append((model, _fit_events(model, x, y, opt, epochs=4, batch_size=16, clip_norm=1.0)))
+    (ref, ref_events), (dev, dev_events) = runs
+    assert len(dev_events) == len(ref_events) == 24  # 20 steps and 4 epoch events
+    for a, b in zip(dev_events, ref_events, strict=True):
+        assert a.loss == pytest.approx(b.loss, rel=1e-5)
+    assert ref_events[-1].loss < ref_events[0].loss
+    ref_state = ref.state_dict()
+    for key, value in dev.state_dict().items():
+        assert_close(value, ref_state[key], 1e-5, key)

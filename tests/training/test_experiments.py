@@ -12,7 +12,6 @@ from referencing import Registry, Resource
 from typer.testing import CliRunner
 
 from cnntool.cli.app import app
-from cnntool.engine import registry
 from cnntool.training.experiments import EXPERIMENTS, run_experiment
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,13 +84,6 @@ def test_a_cnn_experiment_refuses_sequences() -> None:
     assert out.exit_code == 2 and "needs image data" in out.stderr
 
 
-@pytest.mark.skipif(registry.layer_class("lstm") is not None, reason="the engine trains LSTMs")
-def test_rnn_vs_lstm_says_what_it_needs_before_the_recurrent_layers_exist() -> None:
-    out = runner.invoke(app, ["experiment", "rnn-vs-lstm", "--quick"], env={"COLUMNS": "200"})
-    assert out.exit_code == 2 and "trains lstm layers" in out.stderr
-
-
-@pytest.mark.skipif(registry.layer_class("lstm") is None, reason="needs the engine's recurrent layers")
 def test_rnn_vs_lstm_quick_records_gradient_norms_per_time_step() -> None:
     result = _result("rnn-vs-lstm")
     _validate(result.to_json())
@@ -100,7 +92,6 @@ def test_rnn_vs_lstm_quick_records_gradient_norms_per_time_step() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(registry.layer_class("lstm") is None, reason="needs the engine's recurrent layers")
 def test_rnn_vs_lstm_the_lstm_solves_the_adding_problem_and_the_rnn_does_not() -> None:
     *_, done = run_experiment("rnn-vs-lstm")
     rnn, lstm = done.result.variants

@@ -17,7 +17,7 @@ import functools
 from types import ModuleType
 from typing import Any
 
-from cnntool.engine.array_kernels import act, conv, norm, pool
+from cnntool.engine.array_kernels import act, conv, gemm, norm, pool, recurrent
 
 #: The kernel name → function (xp first) of every entry of `engine.backend.Kernels`.
 FUNCTIONS = {
@@ -31,6 +31,14 @@ FUNCTIONS = {
     "batchnorm_stats": norm.batchnorm_stats,
     "batchnorm_forward": norm.batchnorm_forward,
     "batchnorm_backward": norm.batchnorm_backward,
+    "lstm_forward": recurrent.lstm_forward,
+    "lstm_backward": recurrent.lstm_backward,
+    "gru_forward": recurrent.gru_forward,
+    "gru_backward": recurrent.gru_backward,
+    "rnn_forward": recurrent.rnn_forward,
+    "rnn_backward": recurrent.rnn_backward,
+    "matmul": gemm.matmul,
+    "matmul_tn": gemm.matmul_tn,
 }
 
 

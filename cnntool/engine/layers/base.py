@@ -69,6 +69,9 @@ class Layer:
     accepts_act: ClassVar[bool] = False
     #: Whether the layer reads integer inputs as they are (token ids for an embedding).
     accepts_integers: ClassVar[bool] = False
+    #: Whether forward takes `state=` and `lengths=` and backward `dstate=` (recurrent layers):
+    #: `Model.forward(x, state=…, lengths=…)` routes them to such layers.
+    sequence_options: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self.label = self.kind
