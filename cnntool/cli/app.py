@@ -11,7 +11,7 @@ import sys
 import typer
 
 from cnntool import __version__
-from cnntool.cli import check, conv, data, demo, explain, export, summary, zoo
+from cnntool.cli import check, conv, data, demo, explain, export, summary, tui, zoo
 
 app = typer.Typer(
     name="cnntool",
@@ -21,7 +21,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-for module in (summary, explain, zoo, demo, conv, check, export, data):
+for module in (summary, explain, zoo, demo, conv, check, export, data, tui):
     app.add_typer(module.app)
 
 
