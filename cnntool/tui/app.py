@@ -20,11 +20,9 @@ from cnntool.tui.launch import DEFAULT_SPEC, Launch
 from cnntool.tui.screens.dialogs import HelpScreen, key_bindings
 
 ABOUT = """\
-Screens: F2 builder (type a spec, one layer a line: shapes, parameters, MACs and receptive fields follow; \
-ctrl+o/ctrl+s load and save it) · F3 stepper (slide a kernel or a pooling window over an image one cell at a \
-time: space or → steps, ← goes back, a plays) · F4 trainer (train a small network on a dataset and watch its \
-loss, accuracy, filters and feature maps). The numbers are those of `cnntool summary`, `cnntool conv --steps` \
-and `cnntool pool --steps`. Mouse: click tabs, rows, buttons and the keys in the footer."""
+F2 builder: type a spec, one layer a line. F3 stepper: space or → slides the filter one cell. \
+F4 trainer: F5 starts training. The numbers are those of `cnntool summary`, `conv --steps` and \
+`pool --steps`. Mouse: click tabs, rows, buttons and the keys in the footer."""
 
 
 class CnnToolApp(App):
@@ -42,8 +40,9 @@ class CnnToolApp(App):
     ]
 
     def __init__(self, launch: Launch | None = None) -> None:
-        super().__init__()
         self.launch = launch or Launch()
+        self.DEFAULT_MODE = self.launch.screen  # the first screen is built directly: no empty one first
+        super().__init__()
         self.add_mode("builder", self.make_builder)
         self.add_mode("stepper", self.make_stepper)
         self.add_mode("trainer", self.make_trainer)
@@ -66,9 +65,6 @@ class CnnToolApp(App):
         from cnntool.tui.screens.trainer import TrainerScreen
 
         return TrainerScreen(self.launch.data)
-
-    def on_mount(self) -> None:
-        self.switch_mode(self.launch.screen)
 
     def action_show(self, mode: str) -> None:
         if self.current_mode != mode:

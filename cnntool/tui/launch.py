@@ -66,14 +66,19 @@ def prepare(
         text, name = spec_text(spec)
     except RecursionError:
         raise CnnToolError("the spec is nested too deeply") from None
-    from cnntool.explain.conv import ConvSettings, plan_conv
-    from cnntool.explain.matrix import parse_filters, parse_tensor
-    from cnntool.explain.names import Names
+    if image is not None or kernel is not None:  # the defaults fit: opening the app skips the explainer
+        from cnntool.explain.conv import ConvSettings, plan_conv
+        from cnntool.explain.matrix import parse_filters, parse_tensor
+        from cnntool.explain.names import Names
 
-    x = parse_tensor(image or DEFAULT_IMAGE, "--image")
-    kernels = parse_filters(kernel or DEFAULT_KERNEL, "--kernel")
-    plan_conv(x, kernels[0], ConvSettings(), Names(image="--image", kernel="--kernel"))  # they fit together
-    from cnntool.data.catalog import resolve
+        x = parse_tensor(image or DEFAULT_IMAGE, "--image")
+        kernels = parse_filters(kernel or DEFAULT_KERNEL, "--kernel")
+        plan_conv(
+            x, kernels[0], ConvSettings(), Names(image="--image", kernel="--kernel")
+        )  # they fit together
+    dataset = DEFAULT_DATA
+    if data is not None:
+        from cnntool.data.catalog import resolve
 
-    dataset = resolve(data or DEFAULT_DATA).name
+        dataset = resolve(data).name
     return Launch(screen, text, name, image or DEFAULT_IMAGE, kernel or DEFAULT_KERNEL, normalize, dataset)

@@ -85,8 +85,8 @@ class Update:
     """What the worker tells the screen: new curve points since the last update, where training is,
     and (now and then) the first convolution's filters and one validation input's feature maps.
 
-    points: (global step, train loss, train accuracy or None); val_points: (global step, val loss,
-    val accuracy or None) at epoch ends.
+    points: (global step, train loss, train accuracy or None) per step; val_points: (global step,
+    val loss, val accuracy or None) per epoch end.
     """
 
     epoch: int
@@ -156,9 +156,10 @@ class TrainingRun:
         return conv_filters(self.model), feature_maps(self.model, self.dataset.x_val[0])
 
     def train(self, cancelled: Callable[[], bool], resume: threading.Event, publish: Callable[[Update], None],
-              interval: float = 0.1) -> bool:  # fmt: skip
+              interval: float = 0.5) -> bool:  # fmt: skip
         """Run fit() to the end or until `cancelled()`; wait while `resume` is clear; `publish` an Update at
-        most every `interval` seconds (and at every epoch's end). Returns True when training finished."""
+        most every `interval` seconds (and at the end), with the pictures at most every 4 intervals.
+        Returns True when training finished."""
         import numpy as np
 
         from cnntool.engine import fit, losses
@@ -170,10 +171,12 @@ class TrainingRun:
         )  # fmt: skip
         n, window_seen, window_time, rate = len(ds.x_train), 0, 0.0, 0.0
         points: list[tuple[int, float, float | None]] = []
+        vals: list[tuple[int, float, float | None]] = []
         last_post = last_picture = mark = time.perf_counter()
+        event = None
         try:
-            for event in events:
-                if not resume.is_set():  # paused: the time waiting is not training time
+            while True:
+                if not resume.is_set():  # paused before the next step: waiting is not training time
                     window_time += time.perf_counter() - mark
                     while not resume.wait(0.05):
                         if cancelled():
@@ -181,26 +184,34 @@ class TrainingRun:
                     mark = time.perf_counter()
                 if cancelled():
                     return False
+                time.sleep(0)  # hand the GIL to the interface between steps, not only every switch interval
+                event = next(events, None)
+                if event is None:
+                    break
                 global_step = (event.epoch - 1) * event.steps_per_epoch + event.step
                 if event.kind == "step":
-                    batch = min(s.batch_size, n - (event.step - 1) * s.batch_size)
-                    window_seen += batch
+                    window_seen += min(s.batch_size, n - (event.step - 1) * s.batch_size)
                     points.append((global_step, event.loss, event.accuracy))
+                else:
+                    vals.append((global_step, event.val_loss, event.val_accuracy))  # type: ignore[arg-type]
                 now = time.perf_counter()
-                epoch_end = event.kind == "epoch"
-                if epoch_end or now - last_post >= interval:
-                    window_time += now - mark
-                    if window_time >= interval / 2:  # the rate of the last interval: compiling is not rate
-                        rate, window_seen, window_time = window_seen / window_time, 0, 0.0
-                    filters = maps = None
-                    if epoch_end or now - last_picture >= 5 * interval:
-                        filters, maps = self.pictures()
-                        last_picture = now
-                    val = ((global_step, event.val_loss, event.val_accuracy),) if epoch_end else ()
-                    publish(Update(event.epoch, event.step, event.steps_per_epoch, rate, tuple(points), val,  # type: ignore[arg-type]
-                                   filters, maps))  # fmt: skip
-                    points.clear()
-                    last_post = mark = time.perf_counter()  # drawing the pictures is not training time
+                last = event.kind == "epoch" and event.epoch == s.epochs
+                if not last and now - last_post < interval:
+                    continue
+                window_time += now - mark
+                if (
+                    window_time > 0 and window_time >= interval / 2
+                ):  # the last interval's rate, not compiling's
+                    rate, window_seen, window_time = window_seen / window_time, 0, 0.0
+                filters = maps = None
+                if last or now - last_picture >= 4 * interval:
+                    filters, maps = self.pictures()
+                    last_picture = now
+                publish(Update(event.epoch, event.step, event.steps_per_epoch, rate, tuple(points), tuple(vals),
+                               filters, maps))  # fmt: skip
+                points.clear()
+                vals.clear()
+                last_post = mark = time.perf_counter()  # drawing the pictures is not training time
         finally:
             events.close()
         return True

@@ -137,7 +137,7 @@ async def test_zoo_picker_loads_a_network_one_layer_a_line() -> None:
         await pilot.pause()
         assert app.screen.query_one("#layers").row_count == 12  # lenet5 by default
         app.screen.query_one("#zoo").value = "alexnet"
-        await pilot.pause()
+        await settle(app, pilot)
         text = app.screen.query_one(SpecEditor).text
         assert text.splitlines()[0] == "3x224x224" and "|" not in text
         totals = static_text(app.screen.query_one("#totals"))
@@ -155,7 +155,7 @@ async def test_load_and_save_spec_files(tmp_path) -> None:
         await pilot.pause()
         app.screen.query_one("#path").value = str(source)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(app, pilot)
         builder = app.screen
         assert builder.query_one(SpecEditor).text == "# a small net\n1x9x9\nconv 4 k3\nrelu"
         assert table_cells(builder.query_one("#layers"))[0][3] == "40"

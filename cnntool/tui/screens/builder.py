@@ -23,7 +23,6 @@ from textual.timer import Timer
 from textual.widgets import (
     Checkbox,
     DataTable,
-    Footer,
     Header,
     Select,
     Static,
@@ -41,6 +40,7 @@ from cnntool.spec.source import load_spec
 from cnntool.spec.zoo import ZOO
 from cnntool.tui.launch import one_line
 from cnntool.tui.screens.dialogs import PathPrompt
+from cnntool.tui.widgets.key_bar import KeyBar
 from cnntool.tui.widgets.layer_table import LayerTable
 from cnntool.tui.widgets.spec_editor import SpecEditor, mark_of, one_layer_a_line
 from cnntool.views.formulas import layer_formulas_view
@@ -98,7 +98,7 @@ class BuilderScreen(Screen):
                         yield Static(id="formula")
                     with TabPane("sharing", id="tab-sharing"), VerticalScroll():
                         yield Static(id="sharing")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.sub_title = self.spec_name

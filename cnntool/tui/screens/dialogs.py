@@ -12,11 +12,12 @@ from textual.widgets import Button, DataTable, Input, Label, Static
 def key_bindings(screen: Screen) -> list[tuple[str, str, str]]:
     """(keys, what they do, where) for every described binding of the app and of `screen`, as it is now."""
     app = screen.app
+    own = {id(node): {b.action for b in type(node).__dict__.get("BINDINGS", ())} for node in (app, screen)}
     groups: dict[tuple[int, str], tuple[list[str], str, str]] = {}
     for active in screen.active_bindings.values():
         binding = active.binding
-        if not binding.description or active.node not in (app, screen):
-            continue
+        if not binding.description or binding.action not in own.get(id(active.node), ()):
+            continue  # Textual's own defaults (focus next, copy) and the widgets' keys are not ours to list
         where = "everywhere" if active.node is app else screen.title or type(screen).__name__
         keys, _, _ = groups.setdefault((id(active.node), binding.action), ([], binding.description, where))
         keys.append(app.get_key_display(binding))

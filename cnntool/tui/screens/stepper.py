@@ -17,13 +17,14 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.timer import Timer
-from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Static, TabbedContent, TabPane
+from textual.widgets import Checkbox, Header, Input, Label, Select, Static, TabbedContent, TabPane
 
 from cnntool.errors import CnnToolError
 from cnntool.explain.api import ConvReport
 from cnntool.explain.samples import SAMPLES
 from cnntool.tui.launch import one_line
 from cnntool.tui.stepping import Form, run
+from cnntool.tui.widgets.key_bar import KeyBar
 from cnntool.views.backward import backward_view
 from cnntool.views.conv import matrix_view
 from cnntool.views.grid import Fmt
@@ -58,6 +59,9 @@ class StepperScreen(Screen):
         Binding("a", "autoplay", "Autoplay", tooltip="Play the steps (again: pause)"),
         Binding("plus,equals_sign", "speed(1)", "Faster", show=False, tooltip="Autoplay faster"),
         Binding("minus", "speed(-1)", "Slower", show=False, tooltip="Autoplay slower"),
+        Binding(
+            "c", "toggle_controls", "Controls", tooltip="Hide or show the form (more room for the steps)"
+        ),
         Binding("ctrl+e", "apply", "Apply form", show=False, tooltip="Run the form's settings again"),
     ]
 
@@ -66,6 +70,7 @@ class StepperScreen(Screen):
     playing: reactive[bool] = reactive(False, init=False)
     speed: reactive[float] = reactive(4.0, init=False)
     numbers: reactive[str] = reactive("exact", init=False)
+    controls: reactive[bool] = reactive(True, init=False)
 
     def __init__(self, image: str = "x", kernel: str = "diag", normalize: bool = False) -> None:
         super().__init__()
@@ -124,7 +129,7 @@ class StepperScreen(Screen):
                         yield Static(id="matrix")
                     with TabPane("backward", id="tab-backward"), VerticalScroll(id="backward-scroll"):
                         yield Static(id="backward")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.show_mode_fields()
@@ -132,6 +137,14 @@ class StepperScreen(Screen):
         self.query_one(FrameView).focus()
 
     # -- the form -------------------------------------------------------------------------------
+    def action_toggle_controls(self) -> None:
+        self.controls = not self.controls
+
+    def watch_controls(self, controls: bool) -> None:
+        self.set_class(not controls, "-hide-controls")
+        if not controls:
+            self.query_one(FrameView).focus()
+
     def read_form(self) -> Form:
         def text(name: str) -> str:
             return self.query_one(f"#{name}", Input).value

@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, TabbedContent, TabPane
+from textual.widgets import Button, Header, Input, Label, Select, Static, TabbedContent, TabPane
 from textual.worker import Worker, get_current_worker
 
 from cnntool.errors import CnnToolError
@@ -26,6 +26,7 @@ from cnntool.tui.launch import one_line
 from cnntool.tui.messages import TrainingEnded, TrainingProgress
 from cnntool.tui.training import DATASETS, DEFAULT_SPECS, OPTIMIZERS, Settings, TrainingRun, settings
 from cnntool.tui.widgets.curves import Curves
+from cnntool.tui.widgets.key_bar import KeyBar
 from cnntool.views.heatmap import heatmaps
 
 MAX_PICTURES = 16
@@ -51,6 +52,7 @@ class TrainerScreen(Screen):
         self.stop_requested = False
         self.worker: Worker | None = None
         self.last = ""
+        self.pictures: dict[str, tuple[str, object]] = {}
 
     def compose(self) -> ComposeResult:
 
@@ -101,7 +103,7 @@ class TrainerScreen(Screen):
                         yield Static(
                             "one validation input's feature maps appear here while training", id="maps"
                         )
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.describe_spec()
@@ -160,6 +162,7 @@ class TrainerScreen(Screen):
             return
         for plot in self.query(Curves):
             plot.reset()
+        self.pictures.clear()
         self.stop_requested = False
         self.resume.set()
         self.state = "running"
@@ -222,10 +225,13 @@ class TrainerScreen(Screen):
 
     # -- what the worker reports ----------------------------------------------------------------
     def on_training_progress(self, message: TrainingProgress) -> None:
+        """Keep the new points and pictures; draw only what the active tab shows (drawing is the cost)."""
         u = message.update
-        loss_plot, acc_plot = self.query_one("#loss-plot", Curves), self.query_one("#acc-plot", Curves)
-        loss_plot.add(u.points, u.val_points, index=1)
-        acc_plot.add(u.points, u.val_points, index=2)
+        tab = self.query_one("#trainer-tabs", TabbedContent).active
+        for plot in self.query(Curves):
+            plot.add(
+                u.points, u.val_points, index=1 if plot.id == "loss-plot" else 2, draw=tab == "tab-curves"
+            )
         last = u.points[-1] if u.points else None
         parts = [f"epoch {u.epoch}", f"step {u.step}/{u.steps_per_epoch}"]
         if last is not None:
@@ -241,12 +247,29 @@ class TrainerScreen(Screen):
         self.last = " · ".join(parts)
         self.show_status(self.last)
         if u.filters is not None:
-            label, w = u.filters
+            self.pictures["filters"] = u.filters
+        if u.maps is not None:
+            self.pictures["maps"] = u.maps
+        if u.filters is not None or u.maps is not None:
+            self.show_pictures(tab)
+
+    @on(TabbedContent.TabActivated, "#trainer-tabs")
+    def tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        tab = self.query_one("#trainer-tabs", TabbedContent).active
+        if tab == "tab-curves":
+            for plot in self.query(Curves):
+                plot.replot()
+        self.show_pictures(tab)
+
+    def show_pictures(self, tab: str) -> None:
+        """Draw the filters or the feature maps as heat maps, if that tab is the one shown."""
+        if tab == "tab-filters" and "filters" in self.pictures:
+            label, w = self.pictures["filters"]
             channel = f" (input channel 1 of {w.shape[1]})" if w.shape[1] > 1 else ""
             items = [(f"filter {f + 1}", w[f, 0]) for f in range(min(len(w), MAX_PICTURES))]
             self.query_one("#filters", Static).update(heatmaps(items, f"{label}: {len(w)} filters{channel}"))
-        if u.maps is not None:
-            label, maps = u.maps
+        elif tab == "tab-maps" and "maps" in self.pictures:
+            label, maps = self.pictures["maps"]
             items = [(f"map {f + 1}", maps[f]) for f in range(min(len(maps), MAX_PICTURES))]
             self.query_one("#maps", Static).update(heatmaps(items, f"after {label}, for validation input 1"))
 
