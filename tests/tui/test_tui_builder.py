@@ -200,3 +200,14 @@ def test_one_layer_a_line_keeps_blocks_and_comments() -> None:
 )
 def test_error_marks(offset: int, length: int, mark) -> None:
     assert mark_of("ab cd\nefghi\n", offset, length) == mark
+
+
+async def test_a_spec_over_the_budget_is_a_message_not_a_hang() -> None:
+    app = app_with("1x8x8 | relu")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.screen.query_one(SpecEditor).load_text("1x8x8\n99999*[ 99999*[ relu ] ]")
+        await settle(app, pilot)
+        error = static_text(app.screen.query_one("#spec-error"))
+        assert "budget of 10,000 layers" in error
+        assert table_cells(app.screen.query_one("#layers"))[0][1] == "relu"  # the last valid table

@@ -128,6 +128,11 @@ class BuilderScreen(Screen):
         except RecursionError:
             editor.mark = None
             self.problem = "the spec is nested too deeply"
+        except Exception as error:  # a bug must not end the app: say it, as the command line does
+            editor.mark = None
+            self.problem = (
+                f"could not analyse this spec ({type(error).__name__}: {error}); please report it as a bug"
+            )
         else:
             editor.mark = None
             self.problem = ""
@@ -235,6 +240,11 @@ class BuilderScreen(Screen):
             atomic_write(path, self.text.rstrip("\n") + "\n")
         except CnnToolError as error:
             self.notify(one_line(error), title="cannot save", severity="error")
+            return
+        except OSError as error:  # a full disk, a file system gone read-only
+            self.notify(
+                f"cannot write {path}: {error.strerror or error}", title="cannot save", severity="error"
+            )
             return
         self.saved_path = path
         self.notify(f"saved {path}", title="spec saved")

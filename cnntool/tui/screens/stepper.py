@@ -167,6 +167,10 @@ class StepperScreen(Screen):
             if notify:
                 self.notify(one_line(error), title="cannot step this", severity="error")
             return False
+        except Exception as error:  # a bug must not end the app: say it, as the command line does
+            self.notify(f"{type(error).__name__}: {error}; please report it as a bug", title="cannot step this",
+                        severity="error")  # fmt: skip
+            return False
         self.form = form
         self.playing = False
         self.report = report
@@ -324,6 +328,9 @@ class StepperScreen(Screen):
             report = run(self.form, as_matrix=matrix, backward=not matrix)
         except CnnToolError as error:
             target.update(Text(one_line(error), style="red"))
+            return
+        except Exception as error:  # a bug must not end the app
+            target.update(Text(f"{type(error).__name__}: {error}; please report it as a bug", style="red"))
             return
         if matrix:
             target.update(matrix_view(report.matrix, self.fmt))
