@@ -9,6 +9,7 @@ disagree.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from functools import partial
 
@@ -46,6 +47,9 @@ class CnnToolApp(App):
         self.add_mode("builder", self.make_builder)
         self.add_mode("stepper", self.make_stepper)
         self.add_mode("trainer", self.make_trainer)
+
+    def on_ready(self) -> None:
+        gc.freeze()  # what is loaded now lives as long as the app: collections need not walk it again
 
     def make_builder(self) -> Screen:
         from cnntool.tui.screens.builder import BuilderScreen
