@@ -49,7 +49,13 @@ class CnnToolApp(App):
         self.add_mode("trainer", self.make_trainer)
 
     def on_ready(self) -> None:
-        gc.freeze()  # what is loaded now lives as long as the app: collections need not walk it again
+        """After the first paint: what is loaded now lives as long as the app, so garbage collections need
+        not walk it again (a full one walks every object, and holds the interface while it does)."""
+        gc.collect()
+        gc.freeze()
+
+    def on_unmount(self) -> None:
+        gc.unfreeze()  # the app is done: what it loaded may be collected again
 
     def make_builder(self) -> Screen:
         from cnntool.tui.screens.builder import BuilderScreen

@@ -37,7 +37,9 @@ async def test_help_lists_this_screens_keys_and_the_apps() -> None:
         assert not any(action == "Focus Next" for _, action, _ in rows)  # Textual's own defaults stay out
         await pilot.press("f1")
         await pilot.pause()
-        assert isinstance(app.screen, HelpScreen) and app.screen.query_one("#help-keys").row_count == len(rows)
+        assert isinstance(app.screen, HelpScreen) and app.screen.query_one("#help-keys").row_count == len(
+            rows
+        )
         await pilot.press("escape")
         await pilot.pause()
         assert app.current_mode == "stepper" and not isinstance(app.screen, HelpScreen)

@@ -205,7 +205,9 @@ class TrainerScreen(Screen):
         try:
             run = TrainingRun(chosen)
             # numba, NumPy and the engine add ~150,000 long-lived objects; a full garbage collection that
-            # walks them all took ~0.25 s, and held the interface that long. They live as long as the app.
+            # walks them all took ~0.25 s, and held the interface that long. Collect once now (the model is
+            # still being prepared), then leave them out of later collections (the app unfreezes at exit).
+            gc.collect()
             gc.freeze()
             finished = run.train(lambda: worker.is_cancelled, self.resume, self.publish)
         except CnnToolError as error:
@@ -238,7 +240,11 @@ class TrainerScreen(Screen):
             draw = tab == "tab-curves" and self.updates % 2 == n
             plot.add(u.points, u.val_points, index=1 if plot.id == "loss-plot" else 2, draw=draw)
         last = u.points[-1] if u.points else None
-        parts = [f"epoch {u.epoch}", f"step {u.step}/{u.steps_per_epoch}"]
+        parts = [
+            f"epoch {u.epoch}",
+            f"step {u.step}/{u.steps_per_epoch}",
+            f"{u.samples_per_s:,.0f} samples/s",
+        ]
         if last is not None:
             parts.append(f"loss {last[1]:.4f}")
             if last[2] is not None:
@@ -248,7 +254,6 @@ class TrainerScreen(Screen):
             parts.append(
                 f"val loss {val_loss:.4f}" + (f" · val acc {val_acc:.3f}" if val_acc is not None else "")
             )
-        parts.append(f"{u.samples_per_s:,.0f} samples/s")
         self.last = " · ".join(parts)
         self.show_status(self.last)
         if u.filters is not None:
