@@ -28,11 +28,3 @@ class TrainingEnded(Message):
     finished: bool
     saved: str = ""
     error: str = ""
-
-
-@dataclass
-class PathChosen(Message):
-    """A file path typed in the path prompt, for `purpose` ("load" or "save")."""
-
-    purpose: str
-    path: str
