@@ -81,4 +81,10 @@ def prepare(
         from cnntool.data.catalog import resolve
 
         dataset = resolve(data).name
+        from cnntool.tui.training import DATASETS
+
+        if dataset not in DATASETS:
+            raise CnnToolError(
+                f"--data: the trainer does not offer {dataset}; it trains on {', '.join(DATASETS)}"
+            )
     return Launch(screen, text, name, image or DEFAULT_IMAGE, kernel or DEFAULT_KERNEL, normalize, dataset)

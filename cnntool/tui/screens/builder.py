@@ -192,8 +192,7 @@ class BuilderScreen(Screen):
 
     def watch_hwc(self, hwc: bool) -> None:
         self.query_one("#hwc", Checkbox).value = hwc
-        self.analyse()
-        self.show_summary()  # the shapes are shown another way even when the numbers stay
+        self.analyse()  # the typed input is read another way: the numbers change, not only the shapes
 
     def watch_keras(self, keras: bool) -> None:
         self.query_one("#keras", Checkbox).value = keras
