@@ -23,6 +23,7 @@ from cnntool.cli import (
     predict,
     summary,
     train,
+    tui,
     unroll,
     zoo,
 )
@@ -49,6 +50,7 @@ for module in (
     experiment,
     predict,
     unroll,
+    tui,
 ):
     app.add_typer(module.app)
 
