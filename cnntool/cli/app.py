@@ -23,6 +23,7 @@ from cnntool.cli import (
     predict,
     summary,
     train,
+    tui,
     unroll,
     zoo,
 )
@@ -50,6 +51,7 @@ for module in (
     experiment,
     predict,
     unroll,
+    tui,
 ):
     app.add_typer(module.app)
 app.add_typer(info_cli.app)

@@ -159,3 +159,10 @@ def grid_of_maps(arrays: Sequence[np.ndarray], titles: Sequence[str], signed: bo
     scale = max((float(np.abs(a).max()) for a in arrays), default=1.0) or 1.0
     maps = [Heatmap(a, t, signed, scale if shared_scale else None) for a, t in zip(arrays, titles)]
     return Group(HeatmapRow(maps))
+
+
+def heatmaps(items: Sequence[tuple[str, np.ndarray]], note: str = "") -> Group:
+    """Titled arrays in a row on one shared signed scale, under a one-line note (the TUI's trainer)."""
+    arrays = [np.asarray(a, dtype=float) for _, a in items]
+    row = grid_of_maps(arrays, [title for title, _ in items], signed=True) if arrays else Group()
+    return Group(*([Text(note, style="dim")] if note else []), row)

@@ -1,0 +1,1 @@
+"""Widgets of the app: the spec editor, the layer table, the training curves."""
