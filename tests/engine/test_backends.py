@@ -266,6 +266,9 @@ for device in ("cpu", "cpu-numpy", None):
     list(fit(model, x, y, optim.Adam(model.parameters()), batch_size=8, rng=rng, clip_norm=1.0))
     model.save(sys.argv[1])
     load(sys.argv[1], device="cpu-numpy").to("cpu")
+    rnn = build("12x6 | lstm 8 return_sequences=false | dense 10", seed=0, device=device)
+    seq = rng.standard_normal((16, 12, 6)).astype(np.float32)
+    list(fit(rnn, seq, y, optim.SGD(rnn.parameters(), lr=0.1), batch_size=8, rng=rng))
 print(resolve_device("cpu"), resolve_device(None), Refuse.tried, [m for m in sys.modules if m.startswith("cupy")])
 """
 
