@@ -158,3 +158,10 @@ def test_the_checker_sees_real_edges() -> None:
     assert "cnntool.arith.formulas" in graph["cnntool.engine.layers.conv"]
     assert "cnntool.engine.containers" in graph["cnntool.engine.builder"]
     assert "cnntool.engine.checkpoint" in graph["cnntool.engine.containers"]  # the lazy import in Model.save
+
+
+def test_every_json_schema_is_listed_in_the_json_output_page() -> None:
+    docs = ROOT.parent / "docs"
+    page = (docs / "json-output.md").read_text(encoding="utf-8")
+    missing = [p.name for p in (docs / "schemas").glob("*.schema.json") if f"schemas/{p.name}" not in page]
+    assert missing == []
