@@ -13,6 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 from cnntool.arith import summarize
+from cnntool.check import rnn_questions
 from cnntool.check.kinds import feasible_work, run_window
 from cnntool.check.schema import SPEC_KINDS
 from cnntool.errors import CnnToolError
@@ -142,9 +143,12 @@ def _feasible_question(rng: random.Random, level: int) -> dict[str, Any]:
 
 
 def generate(kind: str, rng: random.Random, level: int) -> dict[str, Any]:
-    """A draft question table (prompt and inputs; no id, kind, points or answer)."""
+    """A draft question table (prompt and inputs; no id, points or answer; a recurrent topic's
+    draft also names the answer-file kind it asks)."""
     if kind in SPEC_KINDS:
         return _spec_question(kind, rng, level)
+    if kind in rnn_questions.TOPICS:
+        return rnn_questions.generate(kind, rng, level)
     if kind == "conv":
         return _conv_question(rng, level)
     if kind == "pool":

@@ -9,16 +9,16 @@ never a guess about arithmetic: it is a reproduced wrong path.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterator
 from fractions import Fraction
 from typing import Any
 
 from cnntool.check.compare import compare, number_ok
 from cnntool.check.kinds import Expected, spec_net, spec_value, window_expected
+from cnntool.check.rnn_hints import recurrent_variants
 from cnntool.errors import CnnToolError
 from cnntool.numbers import format_number
-from cnntool.spec import NetSpec, ResidualSpec
+from cnntool.spec import NetSpec
 from cnntool.spec.nodes import LayerSpec
 from cnntool.spec.source import to_channels_last
 
@@ -27,21 +27,11 @@ _COUNT_KINDS = ("params", "params_unshared", "params_dense", "macs", "total_para
 _SIZE_KINDS = ("shape", "params_unshared", "params_dense", "macs", "total_macs", "receptive_field")
 
 
-def _map_layers(net: NetSpec, change: Callable[[LayerSpec], LayerSpec]) -> NetSpec:
-    def walk(nodes: tuple) -> tuple:
-        return tuple(
-            dataclasses.replace(n, body=walk(n.body)) if isinstance(n, ResidualSpec) else change(n)
-            for n in nodes
-        )
-
-    return dataclasses.replace(net, layers=walk(net.layers))
-
-
 def _set(layer: LayerSpec, name: str, value: Any, when: Callable[[Any], bool]) -> LayerSpec:
     options = layer.options
     if not any(key == name and when(old) for key, old in options):
         return layer
-    return dataclasses.replace(layer, options=tuple((k, value if k == name else v) for k, v in options))
+    return layer.with_options(**{name: value})
 
 
 def _no_bias(layer: LayerSpec) -> LayerSpec:
@@ -68,18 +58,19 @@ def _ceil_message(net: NetSpec) -> str:
 def _spec_variants(kind: str, inputs: dict[str, Any]) -> Iterator[tuple[str, Callable[[], Any]]]:
     net = spec_net(inputs)
     hwc = inputs["layout"] == "hwc"
+    yield from recurrent_variants(kind, inputs, net)
     if kind in _COUNT_KINDS:
         yield (
             "forgot the bias: that is the count without the biases (each filter or neuron has one)",
-            lambda: spec_value(kind, inputs, _map_layers(net, _no_bias))[0],
+            lambda: spec_value(kind, inputs, net.map_leaves(_no_bias))[0],
         )
     if kind in _SIZE_KINDS:
         yield (
             "forgot padding: that is the value with padding 0; the size formula adds 2P to the input "
             "before subtracting the filter",
-            lambda: spec_value(kind, inputs, _map_layers(net, _no_padding))[0],
+            lambda: spec_value(kind, inputs, net.map_leaves(_no_padding))[0],
         )
-        yield _ceil_message(net), lambda: spec_value(kind, inputs, _map_layers(net, _toggle_ceil))[0]
+        yield _ceil_message(net), lambda: spec_value(kind, inputs, net.map_leaves(_toggle_ceil))[0]
     if kind != "shape" and net.layout in ("image", "signal"):
         read = "H×W×C" if not hwc else "C×H×W"
         yield (

@@ -17,11 +17,14 @@ from typing import Any
 from cnntool.check import generators as gen
 from cnntool.check.kinds import expected_for
 from cnntool.check.questions import file_defaults, parse_question
+from cnntool.check.rnn_questions import GROUPS, TOPICS
 from cnntool.check.schema import ALIASES, KINDS
 from cnntool.check.toml_io import dump_toml
 from cnntool.errors import CnnToolError
+from cnntool.text import closest
 
 DIFFICULTIES = ("easy", "medium", "hard")
+QUIZ_KINDS = (*KINDS, *TOPICS)  # the answer-file kinds, then the recurrent topics
 DEFAULT_KINDS = ("shape", "params", "conv", "pool", "feasible")
 MAX_COUNT = 200
 _TRIES = 200
@@ -68,7 +71,8 @@ class Quiz:
 
 
 def parse_kinds(text: str | tuple[str, ...] | list[str], what: str = "kinds") -> tuple[str, ...]:
-    """'shape,params,infeasible' → ('shape', 'params', 'feasible'), order kept, duplicates dropped.
+    """'shape,params,infeasible' → ('shape', 'params', 'feasible'), order kept, duplicates dropped;
+    'recurrent' (or 'rnn') stands for every rnn_ topic.
 
     `what` names the list in messages (the CLI passes its option name).
     """
@@ -79,10 +83,14 @@ def parse_kinds(text: str | tuple[str, ...] | list[str], what: str = "kinds") ->
         if not name:
             continue
         name = ALIASES.get(name, name)
-        if name not in KINDS:
-            raise CnnToolError(f"{what}: unknown kind {raw.strip()!r}; choose from {', '.join(KINDS)}")
-        if name not in out:
-            out.append(name)
+        if name not in QUIZ_KINDS and name not in GROUPS:
+            close = closest(name, (*QUIZ_KINDS, *GROUPS))
+            hint = f" (did you mean {close!r}?)" if close else ""
+            raise CnnToolError(
+                f"{what}: unknown kind {raw.strip()!r}{hint}; choose from {', '.join(QUIZ_KINDS)}, "
+                f"or {' / '.join(GROUPS)} for every rnn_ topic"
+            )
+        out += [n for n in GROUPS.get(name, (name,)) if n not in out]
     if not out:
         raise CnnToolError(f"{what}: give at least one kind, e.g. shape,params,conv,pool,feasible")
     return tuple(out)
@@ -113,12 +121,13 @@ def make_quiz(
     for n in range(count):
         kind = chosen[n % len(chosen)]
         for _ in range(_TRIES):
+            # a recurrent topic's draft names its answer-file kind (params, total_params, ...)
             table = {"id": f"q{n + 1}", "kind": kind, **gen.generate(kind, rng, level), "points": 1}
             try:
-                answer = key_answer(kind, table)
+                answer = key_answer(table["kind"], table)
             except CnnToolError:
                 continue  # a draw arith refuses: draw again (deterministically)
-            if gen.well_posed(kind, table):
+            if gen.well_posed(table["kind"], table):
                 break
         else:  # pragma: no cover - the generators are built to succeed long before this
             raise CnnToolError(f"could not generate a well-posed {kind!r} question")

@@ -54,9 +54,10 @@ NO_KEY = (
 
 
 def _complete_kinds(incomplete: str) -> list[str]:
-    from cnntool.check.schema import ALIASES, KINDS
+    from cnntool.check.quiz import GROUPS, QUIZ_KINDS
+    from cnntool.check.schema import ALIASES
 
-    return complete_list((*KINDS, *ALIASES), incomplete)
+    return complete_list((*QUIZ_KINDS, *ALIASES, *GROUPS), incomplete)
 
 
 def _reader_gone() -> bool:
@@ -346,7 +347,8 @@ def quiz(
             "--kinds",
             autocompletion=_complete_kinds,
             help="Comma-separated kinds: shape, params, params_unshared, params_dense, macs, "
-            "receptive_field, total_params, total_macs, conv, pool, feasible (alias infeasible).",
+            "receptive_field, total_params, total_macs, conv, pool, feasible (alias infeasible); "
+            "recurrent topics rnn_params, rnn_keras, rnn_unshared, rnn_total (recurrent: all four).",
         ),
     ] = "shape,params,conv,pool,feasible",
     difficulty: Annotated[
@@ -383,6 +385,8 @@ def quiz(
       cnntool quiz --seed 7 --count 10 --kinds shape,params,conv,pool,infeasible --out quiz.toml --key key.toml
 
       cnntool quiz --seed 7 --render markdown > handout.md
+
+      cnntool quiz --seed 3 --kinds recurrent --difficulty hard --out rnn.toml --key rnn-key.toml
     """
     from cnntool.check.handout import render_markdown
     from cnntool.check.quiz import make_quiz, parse_kinds

@@ -1,4 +1,4 @@
-"""The parsed form of a network spec: frozen dataclasses, no behaviour.
+"""The parsed form of a network spec: frozen dataclasses, no behaviour beyond copying with changes.
 
 A NetSpec is data that arith, explain, engine and check all read; keeping it
 frozen means no consumer can change what another one sees.
@@ -6,7 +6,8 @@ frozen means no consumer can change what another one sees.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any, Union
 
 # Option values: int, float, bool, str ("same"/"valid"/"tanh"), or a tuple of ints (k3x5).
@@ -39,6 +40,10 @@ class LayerSpec:
                 return value
         raise KeyError(name)
 
+    def with_options(self, **changes: OptionValue) -> LayerSpec:
+        """A copy with some options' values replaced (only options the kind has)."""
+        return replace(self, options=tuple((k, changes.get(k, v)) for k, v in self.options))
+
     @property
     def opts(self) -> dict[str, OptionValue]:
         return dict(self.options)
@@ -68,6 +73,17 @@ class NetSpec:
     layers: tuple[Node, ...]
     source: str = ""
     name: str = ""
+
+    def map_leaves(self, change: Callable[[LayerSpec], LayerSpec]) -> NetSpec:
+        """A copy with every layer replaced by `change(layer)`, residual blocks kept (the
+        checker's hints recompute a question on such a variant: no bias, no padding, ...)."""
+
+        def walk(nodes: tuple[Node, ...]) -> tuple[Node, ...]:
+            return tuple(
+                replace(n, body=walk(n.body)) if isinstance(n, ResidualSpec) else change(n) for n in nodes
+            )
+
+        return replace(self, layers=walk(self.layers))
 
     def leaves(self) -> list[LayerSpec]:
         """All layers in order, residual bodies flattened (for consumers that ignore blocks)."""

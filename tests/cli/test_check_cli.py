@@ -347,3 +347,12 @@ def test_too_much_work_is_refused(tmp_path: Path) -> None:
     assert_clean_error(run("check", path), "field 'padding'")
     path.write_text(f'[[question]]\nid = "a"\nkind = "conv"\nimage = "{image}"\nkernel = "{image}"\n')
     assert_clean_error(run("check", path), "multiplications")
+
+
+def test_quiz_recurrent_topics_from_the_shell(tmp_path: Path) -> None:
+    quiz, key = tmp_path / "rnn.toml", tmp_path / "rnn-key.toml"
+    made = run("quiz", "--seed", 3, "--kinds", "recurrent", "-d", "hard", "--out", quiz, "--key", key)
+    assert made.exit_code == 0, made.output
+    assert run("check", key).exit_code == 0  # the key grades 100 %
+    assert 'kind = "total_params"' in quiz.read_text() and "answer" not in quiz.read_text()
+    assert_clean_error(run("quiz", "--kinds", "rnn_parms"), "did you mean 'rnn_params'")

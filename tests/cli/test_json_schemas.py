@@ -232,7 +232,7 @@ def test_export(tmp_path: Path) -> None:
 def test_enums_are_the_code_s() -> None:
     from cnntool.arith import CONVENTIONS
     from cnntool.check.grade import STATUSES
-    from cnntool.check.quiz import DIFFICULTIES
+    from cnntool.check.quiz import DIFFICULTIES, QUIZ_KINDS
     from cnntool.check.schema import KINDS
     from cnntool.spec.nodes import LAYOUTS
 
@@ -244,6 +244,7 @@ def test_enums_are_the_code_s() -> None:
     assert tuple(question["kind"]["enum"]) == KINDS and tuple(question["status"]["enum"]) == STATUSES
     quiz = REGISTRY.contents("quiz.schema.json")["properties"]
     assert tuple(quiz["difficulty"]["enum"]) == DIFFICULTIES
+    assert tuple(quiz["kinds"]["items"]["enum"]) == QUIZ_KINDS
 
 
 def test_quiz_questions_have_the_answer_file_fields() -> None:
