@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from cnntool.errors import CnnToolError
-from cnntool.text import shape_text
 
 OPTIMIZERS = ("adam", "sgd")
 #: A small network that learns each dataset in seconds on a laptop (the spec box starts with it).
@@ -30,9 +29,10 @@ DEFAULT_SPECS = {
     "| dense 10",
     "cifar10": "3x32x32 | conv 16 k3 p1 | relu | maxpool 2 | conv 32 k3 p1 | relu | maxpool 2 | flatten "
     "| dense 10",
-    "sine": "20x1 | flatten | dense 32 | relu | dense 1",
-    "adding": "50x2 | flatten | dense 64 | relu | dense 1",
-    "parity": "10x1 | flatten | dense 32 | relu | dense 2",
+    "sine": "20x1 | gru 16 return_sequences=false | dense 1",
+    "adding": "50x2 | lstm 16 return_sequences=false | dense 1",
+    "copy": "20x10 | lstm 32 | dense 9",
+    "parity": "10x1 | gru 16 return_sequences=false | dense 2",
 }
 DATASETS = tuple(DEFAULT_SPECS)
 
@@ -113,6 +113,7 @@ class TrainingRun:
         from cnntool.data.catalog import resolve
         from cnntool.engine import build
         from cnntool.spec.source import load_spec
+        from cnntool.training.data import check_fit
 
         s = self.settings
         info = resolve(s.data)
@@ -126,19 +127,7 @@ class TrainingRun:
                 raise CnnToolError(f"{error} (run: cnntool data fetch {info.name})") from None
             raise
         net = load_spec(s.spec, files=False)
-        summary = summarize(net)
-        ds = self.dataset
-        if tuple(summary.input_shape) != tuple(ds.input_shape):
-            raise CnnToolError(
-                f"the spec's input is {shape_text(summary.input_shape)} but {ds.name}'s samples are "
-                f"{shape_text(ds.input_shape)}: start the spec with {ds.input_spec}"
-            )
-        want = (ds.num_classes,) if ds.loss == "cross_entropy" else tuple(ds.y_train.shape[1:])
-        if tuple(summary.output_shape) != want:
-            raise CnnToolError(
-                f"the spec's output is {shape_text(summary.output_shape)} but {ds.name} needs "
-                f"{shape_text(want)} ({ds.task}): end the spec with dense {want[-1]}"
-            )
+        check_fit(summarize(net), self.dataset)  # the same words as `cnntool train`
         self.model = build(net, seed=s.seed)
 
     def optimizer(self) -> Any:
@@ -162,12 +151,17 @@ class TrainingRun:
         Returns True when training finished."""
         import numpy as np
 
-        from cnntool.engine import fit, losses
+        from cnntool.engine import fit
+        from cnntool.training.data import task_functions
 
         s, ds = self.settings, self.dataset
+        loss_fn, accuracy_fn = task_functions(
+            ds
+        )  # per-step scores for sequence labelling, as `cnntool train`
         events = fit(
             self.model, ds.x_train, ds.y_train, self.optimizer(), epochs=s.epochs, batch_size=s.batch_size,
-            rng=np.random.default_rng(s.seed), loss_fn=getattr(losses, ds.loss), validation=(ds.x_val, ds.y_val),
+            rng=np.random.default_rng(s.seed), loss_fn=loss_fn, accuracy=accuracy_fn,
+            validation=(ds.x_val, ds.y_val),
         )  # fmt: skip
         n, window_seen, window_time, rate = len(ds.x_train), 0, 0.0, 0.0
         points: list[tuple[int, float, float | None]] = []

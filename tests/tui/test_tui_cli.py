@@ -23,7 +23,7 @@ from tests.hardening.sandbox import assert_refused, run
         (["--kernel", "@missing.txt"], ["--kernel", "not found"]),
         (["--image", "1 2; 3 4", "--kernel", "diag"], ["--kernel", "larger than the padded --image"]),
         (["--data", "mnsit"], ["unknown dataset 'mnsit'", "mnist"]),
-        (["--data", "copy"], ["--data: the trainer does not offer copy", "xo, shapes"]),
+        (["--data", "text"], ["--data: the trainer does not offer text", "xo, shapes"]),
     ],
 )
 def test_bad_arguments_are_one_line(args: list[str], fragments: list[str]) -> None:
