@@ -90,6 +90,16 @@ def _keep_old(xp: ModuleType, new: Any, old: Any, skip: Any) -> None:
         xp.copyto(new, old, where=skip)
 
 
+def _incoming(xp: ModuleType, dh: Any, dy_t: Any, skip: Any, total: Any) -> None:
+    """total = dL/dh_t: the gradient from step t+1 plus this step's output gradient (rows whose
+    step is padding keep the carried gradient alone)."""
+    if dy_t is None:
+        total[...] = dh
+        return
+    xp.add(dh, dy_t, out=total)
+    _keep_old(xp, total, dh, skip)
+
+
 # --- LSTM ------------------------------------------------------------------------------------------
 
 
@@ -182,11 +192,7 @@ def lstm_backward(xp: ModuleType, saved, dy, dh_n, dc_n, w_hh, *, w_hr=None, pee
         a, _ = _slots(t, reverse)
         sk = skip[t] if skip is not None else None
         g_t, c_prev, tc, dgates = gates_all[t], cs[a], tanh_all[t], out["dgates"][t]
-        if dy is not None:
-            xp.add(dh, dy[t], out=total)
-            _keep_old(xp, total, dh, sk)
-        else:
-            total[...] = dh
+        _incoming(xp, dh, None if dy is None else dy[t], sk, total)
         if record:
             out["dh"][t] = total
         if w_hr is not None:
@@ -292,11 +298,7 @@ def gru_backward(xp: ModuleType, saved, dy, dh_n, w_hh, *, valid=None, reverse=F
     for t in _steps(t_, not reverse):
         a, _ = _slots(t, reverse)
         sk = skip[t] if skip is not None else None
-        if dy is not None:
-            xp.add(dh, dy[t], out=total)
-            _keep_old(xp, total, dh, sk)
-        else:
-            total[...] = dh
+        _incoming(xp, dh, None if dy is None else dy[t], sk, total)
         if record:
             out["dh"][t] = total
         g_t, dgx, dgh = gates_all[t], out["dgx"][t], out["dgh"][t]
@@ -367,11 +369,7 @@ def rnn_backward(xp: ModuleType, saved, dy, dh_n, w_hh, *, relu=False, valid=Non
     for t in _steps(t_, not reverse):
         _, s = _slots(t, reverse)
         sk = skip[t] if skip is not None else None
-        if dy is not None:
-            xp.add(dh, dy[t], out=total)
-            _keep_old(xp, total, dh, sk)
-        else:
-            total[...] = dh
+        _incoming(xp, dh, None if dy is None else dy[t], sk, total)
         if record:
             out["dh"][t] = total
         dpre = out["dpre"][t]
