@@ -1,60 +1,76 @@
 """The root `cnntool` command: joins one Typer app per command module.
 
 Command modules import their heavy dependencies inside the command function, so
-`cnntool summary` never imports numpy, numba or textual.
+`cnntool summary` never imports numpy, numba or textual. `main()` goes one step
+further: when the first argument names a command, only that command's module is
+imported and turned into a click command (Typer converts every registered
+command's signature, ~1.5 ms each); `--help`, `--version`, no command or an
+unknown one get the whole app. `COMMANDS` maps each command to its module; a
+test holds it equal to the commands the modules register.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
+from types import ModuleType
+from typing import Any
 
 import typer
 
 from cnntool import __version__
-from cnntool.cli import (
-    check,
-    conv,
-    data,
-    demo,
-    examples,
-    experiment,
-    explain,
-    export,
-    predict,
-    summary,
-    train,
-    tui,
-    unroll,
-    zoo,
-)
-from cnntool.cli import info as info_cli
 
-app = typer.Typer(
-    name="cnntool",
-    help="Shapes, parameter counts, MACs and receptive fields of CNNs and RNNs, with the work shown.\n\n"
-    'Start with: cnntool demo · cnntool summary "3x32x32 | conv 10 k5 p2 | relu | maxpool 2" · cnntool zoo',
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-for module in (
-    summary,
-    explain,
-    zoo,
-    demo,
-    conv,
-    check,
-    export,
-    data,
-    examples,
-    train,
-    experiment,
-    predict,
-    unroll,
-    tui,
-):
-    app.add_typer(module.app)
-app.add_typer(info_cli.app)
+#: command name → the cnntool.cli module that registers it, in the order `--help` lists them
+COMMANDS = {
+    "summary": "summary",
+    "explain": "explain",
+    "zoo": "zoo",
+    "demo": "demo",
+    "conv": "conv",
+    "pool": "conv",
+    "convT": "conv",
+    "check": "check",
+    "quiz": "check",
+    "export": "export",
+    "data": "data",
+    "examples": "examples",
+    "train": "train",
+    "experiment": "experiment",
+    "predict": "predict",
+    "filters": "predict",
+    "unroll": "unroll",
+    "tui": "tui",
+    "info": "info",
+}
+
+
+def _modules(names: list[str]) -> list[ModuleType]:
+    return [importlib.import_module(f"cnntool.cli.{name}") for name in dict.fromkeys(names)]
+
+
+def build_app(command: str | None = None) -> typer.Typer:
+    """The root app with every command, or with only `command`'s module (what `main` runs)."""
+    root_app = typer.Typer(
+        name="cnntool",
+        help="Shapes, parameter counts, MACs and receptive fields of CNNs and RNNs, with the work shown.\n\n"
+        'Start with: cnntool demo · cnntool summary "3x32x32 | conv 10 k5 p2 | relu | maxpool 2" · cnntool zoo',
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    names = [COMMANDS[command]] if command in COMMANDS else list(COMMANDS.values())
+    for module in _modules(names):
+        root_app.add_typer(module.app)
+    root_app.callback()(root)
+    return root_app
+
+
+def __getattr__(name: str) -> Any:
+    """`app`, the whole root app, is built on first use (tests, CliRunner), not at import."""
+    if name == "app":
+        globals()["app"] = built = build_app()
+        return built
+    raise AttributeError(name)
 
 
 def _version(value: bool) -> None:
@@ -63,7 +79,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
@@ -90,8 +105,9 @@ def main() -> None:
     Exit codes: 0 success, 1 a check found wrong answers, 2 bad input, 130 interrupted. A closed
     pipe (`cnntool check ... | head -1`) is not an error of ours and exits 0.
     """
+    args = sys.argv[1:]
     try:
-        code = app(standalone_mode=False)
+        code = build_app(args[0] if args else None)(args=args, prog_name="cnntool", standalone_mode=False)
     except typer.TyperException as error:
         code = _usage_error(error)
     except (KeyboardInterrupt, typer.Abort):

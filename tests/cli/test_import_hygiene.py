@@ -82,3 +82,27 @@ def test_train_help_imports_nothing_heavy() -> None:
     code = CHECK.replace('"summary", "lenet5", "--json"', '"train", "--help"')
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "--resume" in result.stdout and result.stderr.strip().endswith("HEAVY:")
+
+
+def test_the_command_table_is_what_the_modules_register() -> None:
+    """`main` imports only the module of the command it runs; COMMANDS must name every command's
+    module, or a command would vanish from the fast path (or be run from the wrong module)."""
+    import typer
+
+    from cnntool.cli.app import COMMANDS, build_app
+
+    whole = typer.main.get_command(build_app())
+    assert list(whole.commands) == list(COMMANDS)  # type: ignore[attr-defined]
+    for name in COMMANDS:
+        alone = typer.main.get_command(build_app(name))
+        assert name in alone.commands  # type: ignore[attr-defined]
+
+
+def test_a_command_imports_only_its_own_cli_module() -> None:
+    code = CHECK.replace(
+        "heavy = [",
+        "print('CLI:' + ','.join(sorted(m for m in sys.modules if m.startswith('cnntool.cli.'))), file=sys.stderr)\nheavy = [",
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    line = next(x for x in result.stderr.splitlines() if x.startswith("CLI:"))
+    assert set(line[4:].split(",")) == {"cnntool.cli._common", "cnntool.cli.app", "cnntool.cli.summary"}

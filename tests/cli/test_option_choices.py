@@ -130,9 +130,11 @@ def test_cli_choices_are_the_core_ones() -> None:
 
 def test_list_options_help_names_every_item() -> None:
     from cnntool.arith.table import COLUMNS
+    from cnntool.check.rnn_questions import TOPICS
     from cnntool.check.schema import KINDS
 
     quiz_help = " ".join(runner.invoke(app, ["quiz", "--help"], env={"COLUMNS": "2000"}).stdout.split())
-    assert "Comma-separated kinds: " + ", ".join(KINDS) + " (alias infeasible)." in quiz_help
+    topics = "recurrent topics " + ", ".join(TOPICS) + " (recurrent: all four)."
+    assert "Comma-separated kinds: " + ", ".join(KINDS) + " (alias infeasible); " + topics in quiz_help
     summary_help = " ".join(runner.invoke(app, ["summary", "--help"], env={"COLUMNS": "2000"}).stdout.split())
     assert "Comma-separated columns: " + ", ".join(COLUMNS) + "." in summary_help
