@@ -10,7 +10,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from cnntool.errors import ShapeError
+from cnntool.engine.kernel_rules import check_bias_act
 
 #: The activations the conv may fuse (the numba kernel's NAMES).
 NAMES = ("none", "relu", "relu6", "leakyrelu", "sigmoid", "tanh")
@@ -18,12 +18,7 @@ NAMES = ("none", "relu", "relu6", "leakyrelu", "sigmoid", "tanh")
 
 def bias_act(xp: ModuleType, y: Any, bias: Any, act: str = "none", alpha: float = 0.0) -> Any:
     """y: (N, F, P) C-contiguous, bias: (F,) or None → y = act(y + bias[f]) in place; returns y."""
-    if act not in NAMES:
-        raise ValueError(f"bias_act: unknown activation {act!r}; expected one of {sorted(NAMES)}")
-    if y.ndim != 3 or not y.flags.c_contiguous:
-        raise ShapeError(f"bias_act: expected a C-contiguous y of shape (N, F, P), got {y.shape}")
-    if bias is not None and bias.shape != (y.shape[1],):
-        raise ShapeError(f"bias_act: bias of shape {bias.shape} does not match y {y.shape} (F={y.shape[1]})")
+    check_bias_act(act, NAMES, y, bias)
     if bias is not None:
         y += bias.astype(y.dtype, copy=False)[None, :, None]
     a = y.dtype.type(alpha)

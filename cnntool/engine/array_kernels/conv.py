@@ -13,23 +13,10 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
+from cnntool.engine.kernel_rules import check_buffer, check_geometry, check_images
 from cnntool.errors import ShapeError
 
 Pair = tuple[int, int]
-
-
-def check_geometry(name: str, kernel: Pair, stride: Pair, padding: tuple[Pair, Pair], dilation: Pair,
-                   out_hw: Pair) -> None:  # fmt: skip
-    """The numba wrappers' check, word for word: sizes ≥ 1, padding ≥ 0, a non-empty output."""
-    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
-    if min(kh, kw, sh, sw, dh, dw) < 1 or min(padding[0] + padding[1]) < 0:
-        raise ShapeError(
-            f"{name}: kernel {kernel}, stride {stride}, dilation {dilation} must be ≥ 1 and padding {padding} ≥ 0"
-        )
-    if min(out_hw) < 1:
-        raise ShapeError(
-            f"{name}: output size {out_hw} is empty (kernel {kernel} larger than the padded input)"
-        )
 
 
 def padded_extent(size: int, before: int, out: int, k: int, s: int, d: int) -> int:
@@ -70,17 +57,15 @@ def window_view(xp: ModuleType, xpad: Any, kernel: Pair, stride: Pair, dilation:
 def im2col(xp: ModuleType, x: Any, kernel: Pair, stride: Pair, padding: tuple[Pair, Pair], dilation: Pair,
            out_hw: Pair, out: Any = None) -> Any:  # fmt: skip
     """x: (N, C, H, W) → cols: (N, C·KH·KW, HO·WO), optionally into the buffer `out` (numba's contract)."""
-    if x.ndim != 4:
-        raise ShapeError(f"im2col: expected x of shape (N, C, H, W), got {x.shape}")
+    check_images("im2col", x)
     check_geometry("im2col", kernel, stride, padding, dilation, out_hw)
     n, c, _, _ = x.shape
     kh, kw = kernel
     shape = (n, c * kh * kw, out_hw[0] * out_hw[1])
     if out is None:
         cols = xp.empty(shape, dtype=x.dtype)
-    elif out.shape != shape or out.dtype != x.dtype or not out.flags.c_contiguous:
-        raise ShapeError(f"im2col: out buffer {out.shape} {out.dtype} is not a contiguous {shape} {x.dtype}")
     else:
+        check_buffer("im2col", out, shape, x.dtype)
         cols = out
     xpad = pad_for_windows(xp, x, kernel, stride, padding, dilation, out_hw, 0.0)
     cols.reshape(n, c, kh, kw, *out_hw)[...] = window_view(xp, xpad, kernel, stride, dilation, out_hw)

@@ -23,18 +23,8 @@ from typing import Any
 import numpy as np
 
 from cnntool.engine.array_kernels.conv import pad_for_windows, padded_extent, tap_slices
+from cnntool.engine.kernel_rules import check_pool
 from cnntool.errors import ShapeError
-
-
-def _check(name: str, x: Any, kernel, stride, padding, out_hw) -> None:
-    """The numba wrappers' check, word for word."""
-    if x.ndim != 4:
-        raise ShapeError(f"{name}: expected x of shape (N, C, H, W), got {x.shape}")
-    if min(*kernel, *stride) < 1 or min(out_hw) < 1:
-        raise ShapeError(f"{name}: kernel {kernel}, stride {stride} on {x.shape} gives output {out_hw}")
-    for (lo, hi), k in zip(padding, kernel, strict=True):
-        if lo < 0 or hi < 0 or lo > k // 2 or hi > k // 2:
-            raise ShapeError(f"{name}: padding {padding} must be between 0 and half the kernel {kernel}")
 
 
 def _tap_index(size: int, out: int, s: int, before: int, t: int, d: int) -> np.ndarray:
@@ -91,7 +81,7 @@ def maxpool_forward(xp: ModuleType, x: Any, kernel, stride, padding, dilation, o
     order is the one left: numba's rule, in two elementwise operations a tap. `tap_update(v, best,
     arg, flat, valid)` instead runs `take_max`'s rule tap by tap (a GPU binds it as one fused kernel).
     """
-    _check("maxpool", x, kernel, stride, padding, out_hw)
+    check_pool("maxpool", x, kernel, stride, padding, out_hw)
     n, c, h, w = x.shape
     xpad = pad_for_windows(xp, x, kernel, stride, padding, dilation, out_hw, -np.inf)
     geometry = (tuple(kernel), tuple(stride), tuple(map(tuple, padding)), tuple(dilation), tuple(out_hw))
@@ -176,7 +166,7 @@ def avgpool_divisors(hw, kernel, stride, padding, count_include_pad: bool, out_h
 def avgpool_forward(xp: ModuleType, x: Any, kernel, stride, padding, count_include_pad: bool,
                     out_hw) -> tuple[Any, Any]:  # fmt: skip
     """x: (N, C, H, W) → (out: (N, C, HO, WO), divisors: (HO, WO) in x's dtype)."""
-    _check("avgpool", x, kernel, stride, padding, out_hw)
+    check_pool("avgpool", x, kernel, stride, padding, out_hw)
     n, c, h, w = x.shape
     geometry = ((h, w), tuple(kernel), tuple(stride), tuple(map(tuple, padding)), bool(count_include_pad),
                 tuple(out_hw))  # fmt: skip

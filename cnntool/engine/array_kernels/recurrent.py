@@ -19,7 +19,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from cnntool.errors import ShapeError
+from cnntool.engine.kernel_rules import bptt_cut, check_recurrent_bias, check_sequence
 
 Cell = Callable[..., None] | None
 
@@ -33,32 +33,11 @@ def _slots(t: int, reverse: bool) -> tuple[int, int]:
     return (t + 1, t) if reverse else (t, t + 1)
 
 
-def _cut(t: int, t_: int, bptt: int, reverse: bool) -> bool:
-    """Truncated BPTT: after the backward of step t, is the edge to the step processed before it cut?"""
-    if not bptt:
-        return False
-    return (t % bptt == 0 and t > 0) if not reverse else ((t + 1) % bptt == 0 and t + 1 < t_)
-
-
 def _check(name: str, xproj: Any, gates: int, w_hh: Any, h0: Any, valid: Any, bias: Any) -> None:
-    """The numba wrappers' checks, word for word."""
-    t_, n, gh = xproj.shape
-    if gh != gates * (gh // gates) or not xproj.flags.c_contiguous:
-        raise ShapeError(
-            f"{name}: xproj must be C-contiguous (T, N, {gates * (gh // gates)}), got {xproj.shape}"
-        )
-    if w_hh.shape[0] != gh or w_hh.dtype != xproj.dtype:
-        raise ShapeError(
-            f"{name}: w_hh {w_hh.dtype}{w_hh.shape} does not fit xproj {xproj.dtype}{xproj.shape}"
-        )
-    if h0.shape != (n, w_hh.shape[1]) or h0.dtype != xproj.dtype:
-        raise ShapeError(f"{name}: h0 {h0.dtype}{h0.shape}, expected ({n}, {w_hh.shape[1]}) {xproj.dtype}")
-    if valid is not None and valid.shape != (t_, n):
-        raise ShapeError(f"{name}: valid must be (T, N) = {(t_, n)}, got {valid.shape}")
-    if bias is not None and (bias.shape != (gh,) or bias.dtype != xproj.dtype):
-        raise ShapeError(
-            f"recurrent kernel: bias must be {xproj.dtype} ({gh},), got {bias.dtype}{bias.shape}"
-        )
+    """The numba wrappers' checks (kernel_rules), the bias included."""
+    check_sequence(name, xproj, gates, xproj.shape[2] // gates, w_hh, h0, valid)
+    if bias is not None:
+        check_recurrent_bias(bias, xproj.shape[2], xproj.dtype)
 
 
 def _masks(xp: ModuleType, valid: Any) -> tuple[Any, Any]:
@@ -228,7 +207,7 @@ def lstm_backward(xp: ModuleType, saved, dy, dh_n, dc_n, w_hh, *, w_hr=None, pee
         xp.matmul(dgates, w_hh, out=dh_next)
         _keep_old(xp, dh_next, total, sk)
         dh[...] = dh_next
-        if _cut(t, t_, bptt, reverse):
+        if bptt_cut(t, t_, bptt, reverse):
             dh[...] = 0
             dc[...] = 0
     return out
@@ -315,7 +294,7 @@ def gru_backward(xp: ModuleType, saved, dy, dh_n, w_hh, *, valid=None, reverse=F
         dh_next += total * z
         _keep_old(xp, dh_next, total, sk)
         dh[...] = dh_next
-        if _cut(t, t_, bptt, reverse):
+        if bptt_cut(t, t_, bptt, reverse):
             dh[...] = 0
     return out
 
@@ -381,6 +360,6 @@ def rnn_backward(xp: ModuleType, saved, dy, dh_n, w_hh, *, relu=False, valid=Non
         xp.matmul(dpre, w_hh, out=dh_next)
         _keep_old(xp, dh_next, total, sk)
         dh[...] = dh_next
-        if _cut(t, t_, bptt, reverse):
+        if bptt_cut(t, t_, bptt, reverse):
             dh[...] = 0
     return out

@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit, prange
 
 from cnntool.config import NJIT_OPTIONS, NJIT_SERIAL
-from cnntool.errors import ShapeError
+from cnntool.engine.kernel_rules import check_bias_act
 
 #: Activation codes the kernel understands (the parameter `alpha` is the cap or the slope).
 NONE, RELU, RELU_CAP, LEAKY, SIGMOID, TANH = 0, 1, 2, 3, 4, 5
@@ -66,12 +66,7 @@ def bias_act(y: np.ndarray, bias: np.ndarray | None, act: str = "none", alpha: f
 
     `act` is one of NAMES; `alpha` is relu6's cap or leakyrelu's negative slope.
     """
-    if act not in NAMES:
-        raise ValueError(f"bias_act: unknown activation {act!r}; expected one of {sorted(NAMES)}")
-    if y.ndim != 3 or not y.flags.c_contiguous:
-        raise ShapeError(f"bias_act: expected a C-contiguous y of shape (N, F, P), got {y.shape}")
-    if bias is not None and bias.shape != (y.shape[1],):
-        raise ShapeError(f"bias_act: bias of shape {bias.shape} does not match y {y.shape} (F={y.shape[1]})")
+    check_bias_act(act, NAMES, y, bias)
     b = np.ascontiguousarray(bias, dtype=y.dtype) if bias is not None else np.zeros(1, dtype=y.dtype)
     _bias_act(y, b, bias is not None, NAMES[act], y.dtype.type(alpha))
     return y

@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit, prange
 
 from cnntool.config import NJIT_OPTIONS
+from cnntool.engine.kernel_rules import check_buffer, check_geometry, check_images
 from cnntool.errors import ShapeError
 
 
@@ -61,18 +62,6 @@ def _col2im(cols, kh, kw, sh, sw, pt, pl, dh, dw, ho, wo, dx):  # pragma: no cov
                                 dx[n, c, h, w] += cols[n, row, base + ow]
 
 
-def _check_geometry(name, kernel, stride, padding, dilation, out_hw):
-    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
-    if min(kh, kw, sh, sw, dh, dw) < 1 or min(padding[0] + padding[1]) < 0:
-        raise ShapeError(
-            f"{name}: kernel {kernel}, stride {stride}, dilation {dilation} must be ≥ 1 and padding {padding} ≥ 0"
-        )
-    if min(out_hw) < 1:
-        raise ShapeError(
-            f"{name}: output size {out_hw} is empty (kernel {kernel} larger than the padded input)"
-        )
-
-
 def im2col(
     x: np.ndarray,
     kernel: tuple[int, int],
@@ -87,17 +76,15 @@ def im2col(
     `out_hw` comes from `cnntool.arith.formulas` (the one place sizes are computed). `out`, if
     given, is a buffer of cols' shape and dtype to fill (a layer reuses it across calls).
     """
-    if x.ndim != 4:
-        raise ShapeError(f"im2col: expected x of shape (N, C, H, W), got {x.shape}")
-    _check_geometry("im2col", kernel, stride, padding, dilation, out_hw)
+    check_images("im2col", x)
+    check_geometry("im2col", kernel, stride, padding, dilation, out_hw)
     n, c, _, _ = x.shape
     kh, kw = kernel
     shape = (n, c * kh * kw, out_hw[0] * out_hw[1])
     if out is None:
         cols = np.empty(shape, dtype=x.dtype)
-    elif out.shape != shape or out.dtype != x.dtype or not out.flags.c_contiguous:
-        raise ShapeError(f"im2col: out buffer {out.shape} {out.dtype} is not a contiguous {shape} {x.dtype}")
     else:
+        check_buffer("im2col", out, shape, x.dtype)
         cols = out
     _im2col(
         np.ascontiguousarray(x), kh, kw, stride[0], stride[1], padding[0][0], padding[1][0],
@@ -123,7 +110,7 @@ def col2im(
         raise ShapeError(
             f"col2im: expected cols of shape {expected} for x {tuple(x_shape)}, got {cols.shape}"
         )
-    _check_geometry("col2im", kernel, stride, padding, dilation, out_hw)
+    check_geometry("col2im", kernel, stride, padding, dilation, out_hw)
     dx = np.zeros(tuple(x_shape), dtype=cols.dtype)
     _col2im(
         np.ascontiguousarray(cols), kh, kw, stride[0], stride[1], padding[0][0], padding[1][0],

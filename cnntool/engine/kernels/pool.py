@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit, prange
 
 from cnntool.config import NJIT_OPTIONS, NJIT_SERIAL
+from cnntool.engine.kernel_rules import check_pool
 from cnntool.errors import ShapeError
 
 
@@ -197,22 +198,12 @@ def _avgpool_bwd(dout, kh, kw, sh, sw, pt, pl, div, dx):  # pragma: no cover - c
                         dx[n, c, h, w] += g
 
 
-def _check(name, x, kernel, stride, padding, out_hw):
-    if x.ndim != 4:
-        raise ShapeError(f"{name}: expected x of shape (N, C, H, W), got {x.shape}")
-    if min(*kernel, *stride) < 1 or min(out_hw) < 1:
-        raise ShapeError(f"{name}: kernel {kernel}, stride {stride} on {x.shape} gives output {out_hw}")
-    for (lo, hi), k in zip(padding, kernel, strict=True):
-        if lo < 0 or hi < 0 or lo > k // 2 or hi > k // 2:
-            raise ShapeError(f"{name}: padding {padding} must be between 0 and half the kernel {kernel}")
-
-
 def maxpool_forward(x, kernel, stride, padding, dilation, out_hw, with_argmax=True):
     """x: (N, C, H, W) → (out: (N, C, HO, WO), argmax: (N, C, HO, WO) flat h·W+w indices).
 
     `with_argmax=False` (inference) skips the argmax and returns (out, None).
     """
-    _check("maxpool", x, kernel, stride, padding, out_hw)
+    check_pool("maxpool", x, kernel, stride, padding, out_hw)
     n, c, _, _ = x.shape
     out = np.empty((n, c, *out_hw), dtype=x.dtype)
     geometry = (kernel[0], kernel[1], stride[0], stride[1], padding[0][0], padding[1][0], dilation[0], dilation[1])  # fmt: skip
@@ -245,7 +236,7 @@ def avgpool_divisors(hw, kernel, stride, padding, count_include_pad, out_hw):
 
 def avgpool_forward(x, kernel, stride, padding, count_include_pad, out_hw):
     """x: (N, C, H, W) → (out: (N, C, HO, WO), divisors: (HO, WO))."""
-    _check("avgpool", x, kernel, stride, padding, out_hw)
+    check_pool("avgpool", x, kernel, stride, padding, out_hw)
     n, c, h, w = x.shape
     div = avgpool_divisors((h, w), kernel, stride, padding, count_include_pad, out_hw).astype(x.dtype)
     out = np.empty((n, c, *out_hw), dtype=x.dtype)

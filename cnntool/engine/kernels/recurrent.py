@@ -18,9 +18,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+from cnntool.engine.kernel_rules import bptt_cut, check_recurrent_bias, check_sequence
 from cnntool.engine.kernels import cells
 from cnntool.engine.kernels.chunks import in_chunks
-from cnntool.errors import ShapeError
 
 #: Fewer rows per chunk make the per-step matmuls inefficient.
 MIN_ROWS_PER_CHUNK = 16
@@ -44,30 +44,6 @@ def _slots(t: int, reverse: bool) -> tuple[int, int]:
     return (t + 1, t) if reverse else (t, t + 1)
 
 
-def _cut(t: int, t_: int, bptt: int, reverse: bool) -> bool:
-    """Truncated BPTT: after the backward of step t, is the edge to the step processed before it cut?
-    Blocks start at positions 0, k, 2k, …; no gradient crosses from one block to the previous one."""
-    if not bptt:
-        return False
-    return (t % bptt == 0 and t > 0) if not reverse else ((t + 1) % bptt == 0 and t + 1 < t_)
-
-
-def _check_sequence(
-    name: str, xproj: np.ndarray, gates: int, hidden: int, w_hh: np.ndarray, h0, valid
-) -> None:
-    t_, n, gh = xproj.shape
-    if gh != gates * hidden or not xproj.flags.c_contiguous:
-        raise ShapeError(f"{name}: xproj must be C-contiguous (T, N, {gates * hidden}), got {xproj.shape}")
-    if w_hh.shape[0] != gh or w_hh.dtype != xproj.dtype:
-        raise ShapeError(
-            f"{name}: w_hh {w_hh.dtype}{w_hh.shape} does not fit xproj {xproj.dtype}{xproj.shape}"
-        )
-    if h0.shape != (n, w_hh.shape[1]) or h0.dtype != xproj.dtype:
-        raise ShapeError(f"{name}: h0 {h0.dtype}{h0.shape}, expected ({n}, {w_hh.shape[1]}) {xproj.dtype}")
-    if valid is not None and valid.shape != (t_, n):
-        raise ShapeError(f"{name}: valid must be (T, N) = {(t_, n)}, got {valid.shape}")
-
-
 def _valid(valid: np.ndarray | None, t_: int, n: int) -> tuple[np.ndarray, np.ndarray | None]:
     """(valid as uint8 (T, N), its negation as bool (T, N, 1) for the carries, or None without a mask)."""
     if valid is None:
@@ -79,8 +55,7 @@ def _valid(valid: np.ndarray | None, t_: int, n: int) -> tuple[np.ndarray, np.nd
 def _bias(bias, gh: int, dtype) -> np.ndarray:
     if bias is None:
         return np.zeros(gh, dtype=dtype)
-    if bias.shape != (gh,) or bias.dtype != dtype:
-        raise ShapeError(f"recurrent kernel: bias must be {dtype} ({gh},), got {bias.dtype}{bias.shape}")
+    check_recurrent_bias(bias, gh, dtype)
     return np.ascontiguousarray(bias)
 
 
@@ -100,7 +75,7 @@ def lstm_forward(xproj, w_hh, h0, c0, *, bias=None, w_hr=None, peep=None, valid=
     (T + 1, N, ·) states (see _slots), "gates" (T, N, 4H), "tanh_c" (T, N, H), "m" = o ⊙ tanh(c)
     (T, N, H) when projected, and "pre" (the pre-activations) if `record`."""
     t_, n, gh = xproj.shape
-    _check_sequence("lstm_forward", xproj, 4, gh // 4, w_hh, h0, valid)
+    check_sequence("lstm_forward", xproj, 4, gh // 4, w_hh, h0, valid)
     h, hr, dt = gh // 4, w_hh.shape[1], xproj.dtype
     v, invalid = _valid(valid, t_, n)
     out = {"h": np.empty((t_ + 1, n, hr), dt), "c": np.empty((t_ + 1, n, h), dt),
@@ -189,7 +164,7 @@ def lstm_backward(saved, dy, dh_n, dc_n, w_hh, *, w_hr=None, peep=None, valid=No
             np.matmul(dgates[t], w_hh, out=dh_rec)
             if inv is not None:  # rows that skipped step t hand their gradient on unchanged
                 np.copyto(dh_rec, tot, where=inv[t])
-            if _cut(t, t_, bptt, reverse):
+            if bptt_cut(t, t_, bptt, reverse):
                 dh_rec[...] = 0
                 dc[...] = 0
 
@@ -206,7 +181,7 @@ def gru_forward(xproj, w_hh, b_hn, h0, *, bias=None, valid=None, reverse=False, 
     (r, z, n), "hn" (T, N, H) = W_hn·h + b_hn, and "pre" if `record`."""
     t_, n, gh = xproj.shape
     h, dt = gh // 3, xproj.dtype
-    _check_sequence("gru_forward", xproj, 3, h, w_hh, h0, valid)
+    check_sequence("gru_forward", xproj, 3, h, w_hh, h0, valid)
     v, _ = _valid(valid, t_, n)
     out = {
         "h": np.empty((t_ + 1, n, h), dt),
@@ -257,7 +232,7 @@ def gru_backward(saved, dy, dh_n, w_hh, *, valid=None, reverse=False, bptt=0, re
                                 hs[a], vv[t], dgx[t], dgh[t], direct, dh_trace[t] if record else tot)  # fmt: skip
             np.matmul(dgh[t], w_hh, out=dh_rec)
             dh_rec += direct
-            if _cut(t, t_, bptt, reverse):
+            if bptt_cut(t, t_, bptt, reverse):
                 dh_rec[...] = 0
 
     _in_chunks(n, rows)
@@ -271,7 +246,7 @@ def rnn_forward(xproj, w_hh, h0, *, bias=None, relu=False, valid=None, reverse=F
     """The Elman time loop, h_t = tanh(xproj_t + bias + W_hh·h_{t−1}) (or relu), bias = b_ih + b_hh.
     Returns "h" (T + 1, N, H) and "pre" if `record`."""
     t_, n, h = xproj.shape
-    _check_sequence("rnn_forward", xproj, 1, h, w_hh, h0, valid)
+    check_sequence("rnn_forward", xproj, 1, h, w_hh, h0, valid)
     v, _ = _valid(valid, t_, n)
     dt = xproj.dtype
     out = {"h": np.empty((t_ + 1, n, h), dt)}
@@ -316,7 +291,7 @@ def rnn_backward(
                                 vv[t], dpre[t], direct, dh_trace[t] if record else tot)  # fmt: skip
             np.matmul(dpre[t], w_hh, out=dh_rec)
             dh_rec += direct
-            if _cut(t, t_, bptt, reverse):
+            if bptt_cut(t, t_, bptt, reverse):
                 dh_rec[...] = 0
 
     _in_chunks(n, rows)
