@@ -43,6 +43,13 @@ TEXT_BYTES = Budget("bytes read from one input file or stdin", 1_000_000, "bytes
 ANSWER_BYTES = Budget(
     "bytes of one answer or key file", 262_144, "bytes", "remove long comments or split the questions"
 )
+#: Steps to grade one answer or key file: a multiply-add of a conv/pool question is one, a layer of a
+#: spec question's network 20, and each common mistake a hint tries repeats its question's steps
+#: (measured ~1.7 µs a step, so about a second). cnntool/check/work.py counts them.
+GRADE_WORK = Budget(
+    "work to grade one answer file", 600_000, "steps",
+    "split the questions over several files, or use smaller images and networks",
+)  # fmt: skip
 #: Multiply-adds of one cell-by-cell explanation, backward pass included (exact fractions with the
 #: steps kept: measured ~7 µs each, so the budget is about a second).
 EXPLAIN_WORK = Budget(
@@ -87,6 +94,7 @@ ALL: tuple[Budget, ...] = (
     NUMBER,
     TEXT_BYTES,
     ANSWER_BYTES,
+    GRADE_WORK,
     EXPLAIN_WORK,
     EXPLAIN_CELLS,
     MATRIX_ENTRIES,

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cnntool import budgets
+from cnntool.budgets import BudgetError
 from cnntool.check import questions as qs
 from cnntool.check.compare import compare
 from cnntool.check.hints import find_hint
@@ -34,6 +36,7 @@ from cnntool.check.kinds import Expected, expected_for
 from cnntool.check.schema import FILE_FIELDS, MAX_QUESTIONS, TOP_LEVEL, allowed_fields
 from cnntool.check.toml_io import AnswerFileError, parse_toml, read_toml
 from cnntool.check.values import Where
+from cnntool.check.work import HintAllowance, check_file
 from cnntool.errors import CnnToolError, SpecError
 from cnntool.text import closest
 
@@ -138,9 +141,13 @@ def _error(base: dict[str, Any], given: Any, note: str) -> QuestionResult:
 
 
 def grade_question(
-    question: qs.Question, expected: Expected | None = None, answer_notes: tuple[str, ...] = ()
+    question: qs.Question,
+    expected: Expected | None = None,
+    answer_notes: tuple[str, ...] = (),
+    allowance: HintAllowance | None = None,
 ) -> QuestionResult:
-    """Compute the expected answer (unless given), compare, and look for a common mistake when wrong."""
+    """Compute the expected answer (unless given), compare, and look for a common mistake when wrong
+    (if `allowance`, the file's remaining work budget, affords it)."""
     base = dict(id=question.id, kind=question.kind, max_score=question.points, prompt=question.prompt)
     given = question.raw_answer
     if expected is None:
@@ -167,10 +174,13 @@ def grade_question(
     if verdict.correct:
         return QuestionResult(status="correct", score=question.points, given=given, expected=expected.text,
                               notes=notes, answer_notes=answer_notes, **base)  # fmt: skip
-    try:
-        hint = find_hint(question.kind, question.inputs, expected, question.answer) or ""
-    except (CnnToolError, RecursionError):
-        hint = ""
+    if allowance is not None and not allowance.spend(question.kind, question.inputs):
+        hint, notes = "", (*notes, HintAllowance.NOTE)
+    else:
+        try:
+            hint = find_hint(question.kind, question.inputs, expected, question.answer) or ""
+        except (CnnToolError, RecursionError):
+            hint = ""
     partial = question.partial if hint else 0.0
     return QuestionResult(
         status="partial" if partial else "wrong",
@@ -195,7 +205,9 @@ def _load(source: str | Path | dict[str, Any], what: str = "answer file") -> tup
 def grade_questions(
     name: str, defaults: dict[str, Any], questions: tuple[qs.Question, ...], warnings: tuple[str, ...] = ()
 ) -> Report:
-    results = tuple(grade_question(q) for q in questions)
+    spent = _check_work(questions, name, AnswerFileError)
+    allowance = HintAllowance(budgets.GRADE_WORK.limit - spent)
+    results = tuple(grade_question(q, allowance=allowance) for q in questions)
     return Report(name, results, defaults.get("title", ""), defaults.get("student", ""), warnings)
 
 
@@ -211,6 +223,7 @@ def load_key(key: str | Path | dict[str, Any] | Key) -> Key:
         raise KeyFileError(f"in the key: {exc}") from None
     except RecursionError:
         raise KeyFileError(f"in the key {key}: nested too deeply") from None
+    _check_work(questions, f"the key {name}", KeyFileError)
     expected: dict[str, Expected] = {}
     for q in questions:
         if q.answer_error:
@@ -224,6 +237,14 @@ def load_key(key: str | Path | dict[str, Any] | Key) -> Key:
         except RecursionError:
             raise KeyFileError(f"in the key {name}: question {q.id!r}: the spec nests too deeply") from None
     return Key(name, questions, expected)
+
+
+def _check_work(questions: tuple[qs.Question, ...], name: str, error: type[CnnToolError]) -> int:
+    """The steps computing every question takes; `error` (the file's kind of error) when over budget."""
+    try:
+        return check_file(questions, f"grading {name}")
+    except BudgetError as exc:
+        raise error(str(exc)) from None
 
 
 def grade(
@@ -325,10 +346,11 @@ def grade_against_key(key: Key | str | Path | dict[str, Any], source: str | Path
                 f"an answer was given as {_ids([qid])}: did you mean {close!r}?"
             )
     results = []
+    allowance = HintAllowance(budgets.GRADE_WORK.limit)  # the key's answers are computed already
     for q in key.questions:
         answer, error = qs.read_answer(q.kind, answers.get(q.id), q.inputs, Where(name, q.id))
         question = dataclasses.replace(q, answer=answer, raw_answer=answers.get(q.id), answer_error=error)
-        results.append(grade_question(question, key.expected[q.id], tuple(stray.get(q.id, ()))))
+        results.append(grade_question(question, key.expected[q.id], tuple(stray.get(q.id, ())), allowance))
     return Report(name, tuple(results), names.get("title", ""), names.get("student", ""), tuple(warnings))
 
 

@@ -39,6 +39,7 @@ from cnntool.check.field_types import (
     Text,
 )
 from cnntool.check.values import Where
+from cnntool.check.work import window_work
 from cnntool.text import closest
 
 LAYOUTS = ("chw", "hwc")
@@ -99,16 +100,10 @@ class QuestionKind:
 def check_work(inputs: dict[str, Any], at: Where) -> None:
     """Bound the exact arithmetic a question can ask for (padded cells × window cells), so a
     hostile or careless file cannot stall an autograder."""
-    image = inputs["image"]
-    c, h, w = len(image), len(image[0]), len(image[0][0])
-    if "kernel" in inputs:
-        kh, kw = len(inputs["kernel"][0]), len(inputs["kernel"][0][0])
-        pad = inputs["padding"] if isinstance(inputs["padding"], tuple) else (kh, kw)
-    else:
-        (kh, kw), pad = inputs["size"], inputs["padding"]
-    if max(pad) > v.MAX_SIDE:
+    pad = inputs["padding"]
+    if isinstance(pad, tuple) and max(pad) > v.MAX_SIDE:
         raise at.at("padding").error(f"must be at most {v.MAX_SIDE}")
-    work = c * (h + 2 * pad[0]) * (w + 2 * pad[1]) * kh * kw
+    work = window_work(inputs)
     if work > MAX_WORK:
         raise at.at("image").error(
             f"this question needs about {work:,} multiplications; the limit is {MAX_WORK:,} "
