@@ -70,5 +70,5 @@ def generate(topic: str, rng: random.Random, level: int) -> dict[str, Any]:
     else:
         what = "biases included (PyTorch's count: b_ih and b_hh)"
     every = ", every stacked layer and direction" if "layers=" in layer or "bidirectional" in layer else ""
-    table.update(prompt=f"Parameters of layer 1 ({layer}{every}) {what}: {spec}", spec=spec, layer=1)
+    table.update(prompt=f"Parameters of layer 1 ({layer}{every}), {what}: {spec}", spec=spec, layer=1)
     return table
