@@ -89,7 +89,7 @@ def recurrent_variants(kind: str, inputs: dict[str, Any], net: NetSpec) -> Itera
         if any(t.kind != layer_kind for t in targets):
             wrong = "one weight set" if layer_kind == "rnn" else f"{GATES[layer_kind]} gate blocks"
             have = "; ".join(_HAS[t.kind] for t in _unique_kinds(targets))
-            like = "a plain RNN" if layer_kind == "rnn" else f"a {layer_kind.upper()}"
+            like = {"rnn": "a plain RNN", "gru": "a GRU", "lstm": "an LSTM"}[layer_kind]
             yield (
                 f"counted {wrong}, as for {like}; {have}",
                 value(on(lambda leaf, k=layer_kind: _as_kind(leaf, k))),

@@ -25,8 +25,8 @@ def one(body: str, header: str = "") -> object:
 def test_lecture_answers_all_right() -> None:
     report = grade(EXAMPLES / "lecture_answers.toml")
     assert report.all_correct, [(r.id, r.status, r.notes) for r in report.results if not r.correct]
-    assert report.score == report.max_score == 29
-    assert len(report.results) == 24
+    assert report.score == report.max_score == 31
+    assert len(report.results) == 26
 
 
 def test_lecture_answers_wrong_versions() -> None:

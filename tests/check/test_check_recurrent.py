@@ -35,7 +35,7 @@ HINTS = [
     (LSTM_10_20, "params", "pytorch", 12_800, "multiplied by T"),  # 5 · 2,560
     (LSTM_10_20, "params_unshared", "pytorch", 2_560, "shared count"),
     (LSTM_10_20, "params", "keras", 2_560, "two bias vectors"),  # Keras wants 2,480
-    ("5x10 | gru 20", "params", "pytorch", 2_560, "as for a LSTM"),  # 4·20·30 + 8·20; GRU is 1,920
+    ("5x10 | gru 20", "params", "pytorch", 2_560, "as for an LSTM"),  # 4·20·30 + 8·20; GRU is 1,920
     ("5x10 | gru 20", "params", "keras", 1_860, "one bias vector"),  # Keras GRU reset_after: 1,920
     ("5x10 | rnn 20", "params", "pytorch", 2_560, "plain RNN has one weight set"),  # RNN: 640
     ("5x10 | lstm 20 bidirectional=true", "params", "pytorch", 2_560, "one direction"),  # 5,120

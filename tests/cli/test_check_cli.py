@@ -51,7 +51,7 @@ def test_json_report() -> None:
     result = run("check", EXAMPLES / "lecture_answers_wrong.toml", "--json")
     assert result.exit_code == 1
     data = json.loads(result.stdout)
-    assert data["score"] == 0.5 and data["max_score"] == 14 and data["all_correct"] is False
+    assert data["score"] == 0.5 and data["max_score"] == 16 and data["all_correct"] is False
     assert data["counts"]["partial"] == 1 and data["counts"]["unanswered"] == 1
     q = {x["id"]: x for x in data["questions"]}
     assert q["alexnet-params"]["given"] == 34848
@@ -89,12 +89,12 @@ def test_gradescope_results(tmp_path: Path) -> None:
     assert result.exit_code == 1
     data = json.loads(result.stdout)
     validate_gradescope(data)
-    assert data["score"] == 0.5 and len(data["tests"]) == 14
+    assert data["score"] == 0.5 and len(data["tests"]) == 16
     first = data["tests"][0]
     assert first["status"] == "failed" and "hint: forgot the bias" in first["output"]
     right = json.loads(run("check", right_file, "--key", right_file, "-f", "gradescope").stdout)
     validate_gradescope(right)
-    assert right["score"] == 29 and all(t["status"] == "passed" for t in right["tests"])
+    assert right["score"] == 31 and all(t["status"] == "passed" for t in right["tests"])
     out = tmp_path / "results.json"
     assert run("check", right_file, "-k", right_file, "-f", "gradescope", "-o", out).exit_code == 0
     validate_gradescope(json.loads(out.read_text()))

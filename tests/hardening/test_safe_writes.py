@@ -107,12 +107,12 @@ def test_output_in_text_mode_writes_the_report(tmp_path: Path) -> None:
     outcome = run(["check", str(EXAMPLES / "lecture_answers_wrong.toml"), "-o", str(out)])
     assert outcome.code == 1 and outcome.stdout == ""
     text = out.read_text(encoding="utf-8")
-    assert "score: 0.5 / 14" in text and "hint: forgot the bias" in text and "\x1b" not in text
+    assert "score: 0.5 / 16" in text and "hint: forgot the bias" in text and "\x1b" not in text
     assert_refused(
         run(["check", str(EXAMPLES / "lecture_answers.toml"), "-o", str(out)]), "exists", "--force"
     )
     assert run(["check", str(EXAMPLES / "lecture_answers.toml"), "-o", str(out), "--force"]).code == 0
-    assert "score: 29 / 29" in out.read_text(encoding="utf-8")
+    assert "score: 31 / 31" in out.read_text(encoding="utf-8")
 
 
 def test_a_class_report_in_text_mode_goes_to_the_file_too(tmp_path: Path) -> None:
