@@ -47,6 +47,9 @@ class Sequential(Layer):
     def state_items(self, prefix: str = "") -> list[tuple[str, Any]]:
         return [item for i, layer in enumerate(self.layers) for item in layer.state_items(f"{prefix}{i}.")]
 
+    def frozen_names(self, prefix: str = "") -> list[str]:
+        return [name for i, layer in enumerate(self.layers) for name in layer.frozen_names(f"{prefix}{i}.")]
+
     def load_item(self, local: str, value: Any) -> None:
         head, _, rest = local.partition(".")
         self.layers[int(head)].load_item(rest, value)
@@ -106,6 +109,9 @@ class Residual(Layer):
 
     def state_items(self, prefix: str = "") -> list[tuple[str, Any]]:
         return self.body.state_items(prefix + "body.") + self.shortcut.state_items(prefix + "shortcut.")
+
+    def frozen_names(self, prefix: str = "") -> list[str]:
+        return self.body.frozen_names(prefix + "body.") + self.shortcut.frozen_names(prefix + "shortcut.")
 
     def load_item(self, local: str, value: Any) -> None:
         head, _, rest = local.partition(".")

@@ -90,11 +90,15 @@ import torch
 from torch import nn
 
 SPEC = {spec}
+FROZEN = {frozen}  # parameters the cnntool spec marks trainable=false
 
 {helpers}
 
 def build():
-    return {body}
+    model = {body}
+    for name, parameter in model.named_parameters():
+        parameter.requires_grad_(name not in FROZEN)
+    return model
 
 
 def load_model(weights=None):
@@ -167,7 +171,10 @@ def torch_source(model: Model) -> str:
     """The text of a Python module whose `build()` returns the model as torch.nn.Sequential."""
     body = render(model.torch_call(), "    ")
     spec = repr(str(model.spec))  # the only text of the model in the file, as a string literal
-    return _HEADER.format(spec=spec, helpers=HELPERS.strip("\n") + "\n", body=body, dtype=model.dtype.name)
+    frozen = repr(tuple(model.frozen_names()))  # state-dict names made by the engine, never user text
+    return _HEADER.format(
+        spec=spec, frozen=frozen, helpers=HELPERS.strip("\n") + "\n", body=body, dtype=model.dtype.name
+    )
 
 
 def _host_state(model: Model) -> dict[str, np.ndarray]:
@@ -227,6 +234,9 @@ def to_torch(model: Model) -> Any:
     from torch import nn
 
     module = instantiate(model.torch_call(), nn, _helper_classes(nn))
+    frozen = set(model.frozen_names())
+    for name, parameter in module.named_parameters():
+        parameter.requires_grad_(name not in frozen)
     module = module.to(getattr(torch, model.dtype.name))
     module.load_state_dict(
         {k: torch.from_numpy(np.array(v)) for k, v in _host_state(model).items()}, strict=True

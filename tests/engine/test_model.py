@@ -256,6 +256,23 @@ def test_export_writes_a_module_that_loads_strictly(tmp_path, torch):
 
 
 @pytest.mark.torch
+def test_trainable_false_is_frozen_in_the_exported_module_too(tmp_path, torch):
+    """trainable=false layers keep requires_grad=False in PyTorch: in the written file and in to_torch()."""
+    import importlib.util
+
+    spec = "1x8x8 | conv 2 k3 trainable=false | res[ conv 2 k3 p1 | batchnorm trainable=false ] | flatten | dense 3"
+    model = build(spec, seed=0)
+    frozen = {"0.weight", "0.bias", "1.body.1.weight", "1.body.1.bias"}  # the two frozen layers' parameters
+    live = {name for name, p in to_torch(model).named_parameters() if not p.requires_grad}
+    source, _ = export(model, tmp_path / "frozen.py")
+    loader = importlib.util.spec_from_file_location("frozen", source)
+    module = importlib.util.module_from_spec(loader)
+    loader.loader.exec_module(module)
+    written = {name for name, p in module.load_model().named_parameters() if not p.requires_grad}
+    assert live == written == frozen
+
+
+@pytest.mark.torch
 @pytest.mark.parametrize("name", sorted(PARITY_SPECS))
 def test_exported_module_matches_the_twin(name, torch, twin):
     """The exporter reads the engine's layers; the twin reads the spec: both must compute the same."""

@@ -108,6 +108,11 @@ class Layer:
         """Trainable parameters in PyTorch's registration order (none when the layer is frozen)."""
         return [] if self.frozen else list(self._params.values())
 
+    def frozen_names(self, prefix: str = "") -> list[str]:
+        """State-dict names of the parameters `trainable=false` keeps out of training (export marks
+        them `requires_grad=False` in PyTorch)."""
+        return [prefix + k for k in self._params] if self.frozen else []
+
     def state_items(self, prefix: str = "") -> list[tuple[str, Any]]:
         """(name, array) pairs in PyTorch's state_dict order: parameters, then buffers."""
         items = [(prefix + k, p.value) for k, p in self._params.items()]
