@@ -31,6 +31,14 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f"did you mean '{best}'?" if best else ""
 
 
+def excerpt(text: str, limit: int = 40) -> str:
+    """`text` quoted as in an error message, its first `limit` characters when longer (a 5,000-character
+    word echoed back whole would bury the message), control characters escaped."""
+    if len(text) <= limit:
+        return f"'{printable(text)}'"
+    return f"'{printable(text[:limit])}…' ({len(text):,} characters)"
+
+
 def printable(text: object) -> str:
     """`text` with every control character shown as its escape (`\\x1b`, `\\n`): one line, and safe in
     a terminal, whatever a file name or a student's answer holds (an ESC could rewrite the screen)."""

@@ -21,7 +21,7 @@ from cnntool.check.rnn_questions import GROUPS, TOPICS
 from cnntool.check.schema import ALIASES, KINDS
 from cnntool.check.toml_io import dump_toml
 from cnntool.errors import CnnToolError
-from cnntool.text import closest
+from cnntool.text import closest, excerpt
 
 DIFFICULTIES = ("easy", "medium", "hard")
 QUIZ_KINDS = (*KINDS, *TOPICS)  # the answer-file kinds, then the recurrent topics
@@ -87,7 +87,7 @@ def parse_kinds(text: str | tuple[str, ...] | list[str], what: str = "kinds") ->
             close = closest(name, (*QUIZ_KINDS, *GROUPS))
             hint = f" (did you mean {close!r}?)" if close else ""
             raise CnnToolError(
-                f"{what}: unknown kind {raw.strip()!r}{hint}; choose from {', '.join(QUIZ_KINDS)}, "
+                f"{what}: unknown kind {excerpt(raw.strip())}{hint}; choose from {', '.join(QUIZ_KINDS)}, "
                 f"or {' / '.join(GROUPS)} for every rnn_ topic"
             )
         out += [n for n in GROUPS.get(name, (name,)) if n not in out]

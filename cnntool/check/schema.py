@@ -40,7 +40,7 @@ from cnntool.check.field_types import (
 )
 from cnntool.check.values import Where
 from cnntool.check.work import window_work
-from cnntool.text import closest
+from cnntool.text import closest, excerpt
 
 LAYOUTS = ("chw", "hwc")
 MAX_QUESTIONS = 500
@@ -58,7 +58,7 @@ class KindName:
         if name not in KINDS:
             close = closest(name, KINDS)
             hint = f" (did you mean {close!r}?)" if close else ""
-            raise at.error(f"unknown kind {name!r}{hint}; known kinds: {', '.join(KINDS)}")
+            raise at.error(f"unknown kind {excerpt(name)}{hint}; known kinds: {', '.join(KINDS)}")
         return name
 
 

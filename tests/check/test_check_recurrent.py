@@ -169,3 +169,13 @@ def test_keras_topic_answers_worked_by_hand() -> None:
         h, g = int(hidden), gates[cell]
         biases = 2 if cell == "gru" and "reset_after=false" not in question["spec"] else 1
         assert answer == g * h * (features + h) + biases * g * h, question
+
+
+def test_a_huge_unknown_kind_is_echoed_short() -> None:
+    with pytest.raises(CnnToolError) as caught:
+        parse_kinds("x" * 5000)
+    assert "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…' (5,000 characters)" in str(caught.value)
+    assert len(str(caught.value)) < 400
+    with pytest.raises(CnnToolError) as caught:  # the same in an answer file's kind field
+        grade(parse_toml(f'[[question]]\nid = "q"\nkind = "{"k" * 3000}"\n'))
+    assert "(3,000 characters)" in str(caught.value) and len(str(caught.value)) < 400
