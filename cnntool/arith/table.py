@@ -16,7 +16,7 @@ from cnntool.arith.results import ELEMENT_TYPE, LayerResult, Summary
 from cnntool.errors import CnnToolError
 from cnntool.spec.source import to_channels_last
 from cnntool.spreadsheet import csv_text
-from cnntool.text import did_you_mean, shape_text
+from cnntool.text import did_you_mean, excerpt, shape_text
 
 ShapeReader = Callable[[tuple[int, ...], str], tuple[int, ...]]
 
@@ -85,7 +85,7 @@ def parse_columns(text: str | None) -> tuple[str, ...]:
         if key not in COLUMNS:
             hint = did_you_mean(key, list(COLUMNS))
             raise CnnToolError(
-                f"unknown column '{key}'. {hint + ' ' if hint else ''}Columns: {', '.join(COLUMNS)}"
+                f"unknown column {excerpt(key)}. {hint + ' ' if hint else ''}Columns: {', '.join(COLUMNS)}"
             )
     return keys
 

@@ -12,6 +12,7 @@ test holds it equal to the commands the modules register.
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 from types import ModuleType
 from typing import Any
@@ -95,6 +96,7 @@ def _usage_error(error: typer.TyperException) -> int:
     ctx = getattr(error, "ctx", None)
     where = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
     message = " ".join(error.format_message().split())  # one line, whatever Typer wrapped
+    message = re.sub(r"\S{81,}", lambda m: f"{m.group()[:40]}… ({len(m.group()):,} characters)", message)
     typer.echo(f"error: {message}{where}", err=True)
     return error.exit_code
 

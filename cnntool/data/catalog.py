@@ -12,7 +12,7 @@ from typing import Any
 
 from cnntool.data.remote import REMOTES
 from cnntool.errors import CnnToolError
-from cnntool.text import closest
+from cnntool.text import closest, excerpt
 
 
 class UnknownDatasetError(CnnToolError, KeyError):
@@ -125,4 +125,4 @@ def resolve(name: str) -> DatasetInfo:
     if best is not None and best not in CATALOG:
         best = next(e.name for e in ENTRIES if best in e.aliases)
     hint = f"; did you mean '{best}'?" if best else ""
-    raise UnknownDatasetError(f"unknown dataset '{name}'{hint} (datasets: {', '.join(CATALOG)})")
+    raise UnknownDatasetError(f"unknown dataset {excerpt(name)}{hint} (datasets: {', '.join(CATALOG)})")

@@ -20,7 +20,7 @@ from cnntool.errors import CnnToolError
 from cnntool.explain.samples import SAMPLES, lookup
 from cnntool.files import check_regular_file, read_text
 from cnntool.numbers import Grid, Number, parse_number
-from cnntool.text import closest
+from cnntool.text import closest, excerpt
 
 Tensor = tuple[Grid, ...]
 
@@ -201,7 +201,7 @@ def _sample(name: str, what: str) -> Tensor:
         close = closest(name, SAMPLES)
         hint = f" Did you mean {close!r}?" if close else ""
         raise CnnToolError(
-            f"{what}: {name!r} is not a number or a known sample.{hint} Known samples: {', '.join(SAMPLES)}."
+            f"{what}: {excerpt(name)} is not a number or a known sample.{hint} Known samples: {', '.join(SAMPLES)}."
         )
     return _parse_text(sample.text, what, from_file=True)
 

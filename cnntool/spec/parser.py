@@ -23,7 +23,7 @@ from cnntool.budgets import BudgetError
 from cnntool.errors import SpecError
 from cnntool.spec.catalog import BY_NAME, REQUIRED, SHORT, LayerDef, Opt
 from cnntool.spec.nodes import LayerSpec, NetSpec, Node, ResidualSpec
-from cnntool.text import did_you_mean
+from cnntool.text import did_you_mean, excerpt
 
 _MAX_DIGITS = len(str(budgets.NUMBER.limit))
 #: Options whose value multiplies the work of the arithmetic itself.
@@ -214,7 +214,9 @@ class _Parser:
         definition = BY_NAME.get(name_tok.text.lower())
         if definition is None:
             raise self.error(
-                f"unknown layer '{name_tok.text}'", name_tok, did_you_mean(name_tok.text, list(BY_NAME))
+                f"unknown layer {excerpt(name_tok.text)}",
+                name_tok,
+                did_you_mean(name_tok.text, list(BY_NAME)),
             )
         values: dict[str, object] = {}
         given: set[str] = set()

@@ -15,7 +15,7 @@ from cnntool.files import read_text
 from cnntool.spec.nodes import NetSpec
 from cnntool.spec.parser import layout_of, parse
 from cnntool.spec.zoo import ZOO
-from cnntool.text import did_you_mean
+from cnntool.text import did_you_mean, excerpt
 
 _SHAPE = re.compile(r"\d+(?:x\d+)*", re.IGNORECASE)
 
@@ -57,11 +57,11 @@ def read_spec_text(arg: str, files: bool = True) -> tuple[str, str]:
             return read_text(path, what="spec file"), path.name
         if "/" in stripped or "\\" in stripped or path.suffix:
             raise CnnToolError(
-                f"spec file '{arg}' does not exist (check the path, or quote a spec: \"3x32x32 | conv 8 k3\")"
+                f'spec file {excerpt(arg, 200)} does not exist (check the path, or quote a spec: "3x32x32 | conv 8 k3")'
             )
         hint = did_you_mean(stripped, list(ZOO))
         raise CnnToolError(
-            f"'{arg}' is not a zoo net, a file or a spec. "
+            f"{excerpt(arg)} is not a zoo net, a file or a spec. "
             + (hint + " " if hint else "")
             + '(`cnntool zoo` lists the nets; a spec starts with the input shape: "3x32x32 | conv 8 k3")'
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cnntool.errors import CnnToolError, SpecError
+from cnntool.text import excerpt
 
 SCREENS = ("builder", "stepper", "trainer")
 DEFAULT_SPEC = "lenet5"
@@ -61,7 +62,7 @@ def prepare(
 ) -> Launch:
     """Check every argument; raise CnnToolError (naming the flag) for the first bad one."""
     if screen not in SCREENS:
-        raise CnnToolError(f"--screen: unknown screen '{screen}'; screens: {', '.join(SCREENS)}")
+        raise CnnToolError(f"--screen: unknown screen {excerpt(screen)}; screens: {', '.join(SCREENS)}")
     try:
         text, name = spec_text(spec)
     except RecursionError:
