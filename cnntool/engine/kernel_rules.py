@@ -41,6 +41,20 @@ def check_buffer(name: str, out: Any, shape: tuple[int, ...], dtype: Any) -> Non
         raise ShapeError(f"{name}: out buffer {out.shape} {out.dtype} is not a contiguous {shape} {dtype}")
 
 
+def im2col_target(xp: Any, x: Any, kernel: Pair, stride: Pair, padding: tuple[Pair, Pair], dilation: Pair,
+                  out_hw: Pair, out: Any) -> Any:  # fmt: skip
+    """im2col's checked arguments and the array its columns go to: `out` (a layer's reused buffer)
+    when given, else a new (N, C·KH·KW, HO·WO) array of x's dtype from the array module `xp`."""
+    check_images("im2col", x)
+    check_geometry("im2col", kernel, stride, padding, dilation, out_hw)
+    n, c = x.shape[:2]
+    shape = (n, c * kernel[0] * kernel[1], out_hw[0] * out_hw[1])
+    if out is None:
+        return xp.empty(shape, dtype=x.dtype)
+    check_buffer("im2col", out, shape, x.dtype)
+    return out
+
+
 def check_pool(
     name: str, x: Any, kernel: Pair, stride: Pair, padding: tuple[Pair, Pair], out_hw: Pair
 ) -> None:

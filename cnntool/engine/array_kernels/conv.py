@@ -13,7 +13,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from cnntool.engine.kernel_rules import check_buffer, check_geometry, check_images
+from cnntool.engine.kernel_rules import check_geometry, im2col_target
 from cnntool.errors import ShapeError
 
 Pair = tuple[int, int]
@@ -57,16 +57,9 @@ def window_view(xp: ModuleType, xpad: Any, kernel: Pair, stride: Pair, dilation:
 def im2col(xp: ModuleType, x: Any, kernel: Pair, stride: Pair, padding: tuple[Pair, Pair], dilation: Pair,
            out_hw: Pair, out: Any = None) -> Any:  # fmt: skip
     """x: (N, C, H, W) → cols: (N, C·KH·KW, HO·WO), optionally into the buffer `out` (numba's contract)."""
-    check_images("im2col", x)
-    check_geometry("im2col", kernel, stride, padding, dilation, out_hw)
+    cols = im2col_target(xp, x, kernel, stride, padding, dilation, out_hw, out)
     n, c, _, _ = x.shape
     kh, kw = kernel
-    shape = (n, c * kh * kw, out_hw[0] * out_hw[1])
-    if out is None:
-        cols = xp.empty(shape, dtype=x.dtype)
-    else:
-        check_buffer("im2col", out, shape, x.dtype)
-        cols = out
     xpad = pad_for_windows(xp, x, kernel, stride, padding, dilation, out_hw, 0.0)
     cols.reshape(n, c, kh, kw, *out_hw)[...] = window_view(xp, xpad, kernel, stride, dilation, out_hw)
     return cols

@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit, prange
 
 from cnntool.config import NJIT_OPTIONS
-from cnntool.engine.kernel_rules import check_buffer, check_geometry, check_images
+from cnntool.engine.kernel_rules import check_geometry, im2col_target
 from cnntool.errors import ShapeError
 
 
@@ -76,16 +76,8 @@ def im2col(
     `out_hw` comes from `cnntool.arith.formulas` (the one place sizes are computed). `out`, if
     given, is a buffer of cols' shape and dtype to fill (a layer reuses it across calls).
     """
-    check_images("im2col", x)
-    check_geometry("im2col", kernel, stride, padding, dilation, out_hw)
-    n, c, _, _ = x.shape
+    cols = im2col_target(np, x, kernel, stride, padding, dilation, out_hw, out)
     kh, kw = kernel
-    shape = (n, c * kh * kw, out_hw[0] * out_hw[1])
-    if out is None:
-        cols = np.empty(shape, dtype=x.dtype)
-    else:
-        check_buffer("im2col", out, shape, x.dtype)
-        cols = out
     _im2col(
         np.ascontiguousarray(x), kh, kw, stride[0], stride[1], padding[0][0], padding[1][0],
         dilation[0], dilation[1], out_hw[0], out_hw[1], cols,
