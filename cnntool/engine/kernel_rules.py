@@ -55,6 +55,18 @@ def im2col_target(xp: Any, x: Any, kernel: Pair, stride: Pair, padding: tuple[Pa
     return out
 
 
+def check_cols(cols: Any, x_shape: Any, kernel: Pair, stride: Pair, padding: tuple[Pair, Pair], dilation: Pair,
+               out_hw: Pair) -> None:  # fmt: skip
+    """col2im: the columns must be exactly what im2col makes of an x of `x_shape`."""
+    n, c = int(x_shape[0]), int(x_shape[1])
+    expected = (n, c * kernel[0] * kernel[1], out_hw[0] * out_hw[1])
+    if cols.shape != expected:
+        raise ShapeError(
+            f"col2im: expected cols of shape {expected} for x {tuple(x_shape)}, got {cols.shape}"
+        )
+    check_geometry("col2im", kernel, stride, padding, dilation, out_hw)
+
+
 def check_pool(
     name: str, x: Any, kernel: Pair, stride: Pair, padding: tuple[Pair, Pair], out_hw: Pair
 ) -> None:

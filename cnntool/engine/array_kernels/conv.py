@@ -13,8 +13,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from cnntool.engine.kernel_rules import check_geometry, im2col_target
-from cnntool.errors import ShapeError
+from cnntool.engine.kernel_rules import check_cols, im2col_target
 
 Pair = tuple[int, int]
 
@@ -68,14 +67,9 @@ def im2col(xp: ModuleType, x: Any, kernel: Pair, stride: Pair, padding: tuple[Pa
 def col2im(xp: ModuleType, cols: Any, x_shape, kernel: Pair, stride: Pair, padding: tuple[Pair, Pair],
            dilation: Pair, out_hw: Pair) -> Any:  # fmt: skip
     """cols: (N, C·KH·KW, HO·WO) → dx: (N, C, H, W), summing overlapping windows (im2col's adjoint)."""
+    check_cols(cols, x_shape, kernel, stride, padding, dilation, out_hw)
     n, c, h, w = (int(v) for v in x_shape)
     kh, kw = kernel
-    expected = (n, c * kh * kw, out_hw[0] * out_hw[1])
-    if cols.shape != expected:
-        raise ShapeError(
-            f"col2im: expected cols of shape {expected} for x {tuple(x_shape)}, got {cols.shape}"
-        )
-    check_geometry("col2im", kernel, stride, padding, dilation, out_hw)
     (pt, _), (pl, _) = padding
     hp = padded_extent(h, pt, out_hw[0], kh, stride[0], dilation[0])
     wp = padded_extent(w, pl, out_hw[1], kw, stride[1], dilation[1])

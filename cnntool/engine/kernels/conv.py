@@ -15,8 +15,7 @@ import numpy as np
 from numba import njit, prange
 
 from cnntool.config import NJIT_OPTIONS
-from cnntool.engine.kernel_rules import check_geometry, im2col_target
-from cnntool.errors import ShapeError
+from cnntool.engine.kernel_rules import check_cols, im2col_target
 
 
 @njit(**NJIT_OPTIONS)
@@ -95,14 +94,8 @@ def col2im(
     out_hw: tuple[int, int],
 ) -> np.ndarray:
     """cols: (N, C·KH·KW, HO·WO) → dx: (N, C, H, W), summing overlapping windows (im2col's adjoint)."""
-    n, c, _, _ = x_shape
+    check_cols(cols, x_shape, kernel, stride, padding, dilation, out_hw)
     kh, kw = kernel
-    expected = (n, c * kh * kw, out_hw[0] * out_hw[1])
-    if cols.shape != expected:
-        raise ShapeError(
-            f"col2im: expected cols of shape {expected} for x {tuple(x_shape)}, got {cols.shape}"
-        )
-    check_geometry("col2im", kernel, stride, padding, dilation, out_hw)
     dx = np.zeros(tuple(x_shape), dtype=cols.dtype)
     _col2im(
         np.ascontiguousarray(cols), kh, kw, stride[0], stride[1], padding[0][0], padding[1][0],
