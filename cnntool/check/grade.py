@@ -126,6 +126,7 @@ class Key:
     name: str
     questions: tuple[qs.Question, ...]
     expected: dict[str, Expected]
+    works: dict[str, int]  # each question's grading steps (check/work.py), to price its hints
 
 
 # --- one question ----------------------------------------------------------------------------
@@ -174,7 +175,7 @@ def grade_question(
     if verdict.correct:
         return QuestionResult(status="correct", score=question.points, given=given, expected=expected.text,
                               notes=notes, answer_notes=answer_notes, **base)  # fmt: skip
-    if allowance is not None and not allowance.spend(question.kind, question.inputs):
+    if allowance is not None and not allowance.spend(question.id, question.kind):
         hint, notes = "", (*notes, HintAllowance.NOTE)
     else:
         try:
@@ -205,8 +206,8 @@ def _load(source: str | Path | dict[str, Any], what: str = "answer file") -> tup
 def grade_questions(
     name: str, defaults: dict[str, Any], questions: tuple[qs.Question, ...], warnings: tuple[str, ...] = ()
 ) -> Report:
-    spent = _check_work(questions, name, AnswerFileError)
-    allowance = HintAllowance(budgets.GRADE_WORK.limit - spent)
+    works = _check_work(questions, name, AnswerFileError)
+    allowance = HintAllowance(budgets.GRADE_WORK.limit - sum(works.values()), works)
     results = tuple(grade_question(q, allowance=allowance) for q in questions)
     return Report(name, results, defaults.get("title", ""), defaults.get("student", ""), warnings)
 
@@ -223,7 +224,7 @@ def load_key(key: str | Path | dict[str, Any] | Key) -> Key:
         raise KeyFileError(f"in the key: {exc}") from None
     except RecursionError:
         raise KeyFileError(f"in the key {key}: nested too deeply") from None
-    _check_work(questions, f"the key {name}", KeyFileError)
+    works = _check_work(questions, f"the key {name}", KeyFileError)
     expected: dict[str, Expected] = {}
     for q in questions:
         if q.answer_error:
@@ -236,11 +237,11 @@ def load_key(key: str | Path | dict[str, Any] | Key) -> Key:
             ) from None
         except RecursionError:
             raise KeyFileError(f"in the key {name}: question {q.id!r}: the spec nests too deeply") from None
-    return Key(name, questions, expected)
+    return Key(name, questions, expected, works)
 
 
-def _check_work(questions: tuple[qs.Question, ...], name: str, error: type[CnnToolError]) -> int:
-    """The steps computing every question takes; `error` (the file's kind of error) when over budget."""
+def _check_work(questions: tuple[qs.Question, ...], name: str, error: type[CnnToolError]) -> dict[str, int]:
+    """Each question's steps by id; `error` (the file's kind of error) when all of them are over budget."""
     try:
         return check_file(questions, f"grading {name}")
     except BudgetError as exc:
@@ -346,7 +347,7 @@ def grade_against_key(key: Key | str | Path | dict[str, Any], source: str | Path
                 f"an answer was given as {_ids([qid])}: did you mean {close!r}?"
             )
     results = []
-    allowance = HintAllowance(budgets.GRADE_WORK.limit)  # the key's answers are computed already
+    allowance = HintAllowance(budgets.GRADE_WORK.limit, key.works)  # the key's answers are computed already
     for q in key.questions:
         answer, error = qs.read_answer(q.kind, answers.get(q.id), q.inputs, Where(name, q.id))
         question = dataclasses.replace(q, answer=answer, raw_answer=answers.get(q.id), answer_error=error)

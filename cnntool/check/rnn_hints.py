@@ -55,7 +55,7 @@ def recurrent_variants(kind: str, inputs: dict[str, Any], net: NetSpec) -> Itera
     """(message, value) pairs for the recurrent mistakes that apply to this question."""
     if kind not in KINDS:
         return
-    _, summary, row = spec_value(kind, inputs, net)
+    count, summary, row = spec_value(kind, inputs, net)
     targets = _targets(net, summary, row, kind)
     if not targets:
         return
@@ -83,7 +83,7 @@ def recurrent_variants(kind: str, inputs: dict[str, Any], net: NetSpec) -> Itera
     yield (
         "forgot the recurrent weights U: every gate multiplies h_{t−1} by its own H×H matrix "
         "besides W (H×I) for x_t, G·H·(I + H) weights per layer and direction",
-        lambda: _without_recurrent_weights(kind, inputs, net, summary, row),
+        lambda: _without_recurrent_weights(kind, count, summary, row),
     )
     for layer_kind in ("rnn", "gru", "lstm"):
         if any(t.kind != layer_kind for t in targets):
@@ -163,11 +163,9 @@ def _structure_variants(
     )
 
 
-def _without_recurrent_weights(
-    kind: str, inputs: dict[str, Any], net: NetSpec, summary: Summary, row: LayerResult
-) -> int:
-    """The count minus every U matrix: D · L · G · H · H_rec per recurrent layer (× T unrolled)."""
-    value = spec_value(kind, inputs, net)[0]
+def _without_recurrent_weights(kind: str, count: int, summary: Summary, row: LayerResult) -> int:
+    """The right count minus every U matrix: D · L · G · H · H_rec per recurrent layer (× T unrolled)."""
+    value = count
     rows = [r for r in summary.layers if r.kind in RECURRENT_KINDS] if kind == "total_params" else [row]
     for r in rows:
         hyper = r.hyper

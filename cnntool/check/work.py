@@ -50,26 +50,28 @@ def question_work(kind: str, inputs: dict[str, Any]) -> int:
         return 0
 
 
-def check_file(questions: Any, what: str) -> int:
-    """Raise BudgetError when computing every question of a file is over budget; return the steps."""
-    total = sum(question_work(q.kind, q.inputs) for q in questions)
-    budgets.check(budgets.GRADE_WORK, total, what)
-    return total
+def check_file(questions: Any, what: str) -> dict[str, int]:
+    """Each question's steps by id; BudgetError when computing them all is over budget."""
+    works = {q.id: question_work(q.kind, q.inputs) for q in questions}
+    budgets.check(budgets.GRADE_WORK, sum(works.values()), what)
+    return works
 
 
 class HintAllowance:
-    """The steps a file's hints may still take (what its questions left of the budget)."""
+    """The steps a file's hints may still take (what its questions left of the budget), with each
+    question's price from `check_file`, so nothing is parsed twice to price a hint."""
 
     NOTE = (
         "no common mistake was looked for: grading this file has used its work budget (see docs/budgets.md)"
     )
 
-    def __init__(self, remaining: int) -> None:
+    def __init__(self, remaining: int, works: dict[str, int]) -> None:
         self.remaining = remaining
+        self.works = works
 
-    def spend(self, kind: str, inputs: dict[str, Any]) -> bool:
+    def spend(self, question_id: str, kind: str) -> bool:
         """Take the steps a wrong answer's hints cost; False (nothing taken) when they do not fit."""
-        cost = HINT_TRIES.get(kind, SPEC_HINT_TRIES) * question_work(kind, inputs)
+        cost = HINT_TRIES.get(kind, SPEC_HINT_TRIES) * self.works.get(question_id, 0)
         if cost > self.remaining:
             return False
         self.remaining -= cost
