@@ -60,7 +60,7 @@ def recurrent_variants(kind: str, inputs: dict[str, Any], net: NetSpec) -> Itera
     if not targets:
         return
 
-    def on(change: Callable[[LayerSpec], LayerSpec], net: NetSpec = net) -> NetSpec:
+    def on(change: Callable[[LayerSpec], LayerSpec]) -> NetSpec:
         return net.map_leaves(lambda leaf: change(leaf) if any(leaf is t for t in targets) else leaf)
 
     def value(variant: NetSpec, **changed: Any) -> Callable[[], Any]:
@@ -88,33 +88,25 @@ def recurrent_variants(kind: str, inputs: dict[str, Any], net: NetSpec) -> Itera
     for layer_kind in ("rnn", "gru", "lstm"):
         if any(t.kind != layer_kind for t in targets):
             wrong = "one weight set" if layer_kind == "rnn" else f"{GATES[layer_kind]} gate blocks"
-            have = "; ".join(_HAS[t.kind] for t in _unique_kinds(targets))
+            have = "; ".join(_HAS[k] for k in dict.fromkeys(t.kind for t in targets))
             like = {"rnn": "a plain RNN", "gru": "a GRU", "lstm": "an LSTM"}[layer_kind]
             yield (
                 f"counted {wrong}, as for {like}; {have}",
                 value(on(lambda leaf, k=layer_kind: _as_kind(leaf, k))),
             )
     yield from _structure_variants(kind, inputs, net, row.input_shape[0], targets, on, value)
-    other = "params" if kind == "params_unshared" else "params_unshared"
     if kind == "params_unshared":
-        message = (
+        yield (
             "that is the shared count: unrolled without sharing, each of the T steps has its own "
-            "weights, T × params"
+            "weights, T × params",
+            lambda: spec_value("params", inputs, net)[0],
         )
-    else:
-        message = (
+    elif kind == "params":
+        yield (
             "multiplied by T: the same weights serve every time step (parameter sharing across time), "
-            "so the count does not depend on the sequence length"
+            "so the count does not depend on the sequence length",
+            lambda: spec_value("params_unshared", inputs, net)[0],
         )
-    if kind != "total_params":
-        yield message, lambda: spec_value(other, inputs, net)[0]
-
-
-def _unique_kinds(targets: list[LayerSpec]) -> list[LayerSpec]:
-    seen: dict[str, LayerSpec] = {}
-    for t in targets:
-        seen.setdefault(t.kind, t)
-    return list(seen.values())
 
 
 def _structure_variants(
